@@ -1,0 +1,40 @@
+# kpi_extract: every target creates the virtualenv it needs (pinned by requirements.lock).
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_OUT ?= build/demo
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade "pip>=24"
+	$(BIN)/python -m pip install -q -c requirements.lock -e '.[dev]'
+	touch $(STAMP)
+
+.PHONY: help venv test unit lint demo lock clean
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+venv: $(STAMP) ## create .venv with the pinned dependencies
+
+lint: $(STAMP) ## ruff (lint + format check) and mypy --strict
+	$(BIN)/ruff check kpi_extract tests
+	$(BIN)/ruff format --check kpi_extract tests
+	$(BIN)/mypy --strict
+
+unit: $(STAMP) ## the test suite only (unit, golden, property tests, doctests)
+	$(BIN)/python -m pytest -q
+
+test: lint unit ## lint, type-check, then the whole test suite (what CI runs)
+
+demo: $(STAMP) ## run the main job on samples/
+	$(BIN)/kpi-extract report samples
+
+lock: $(STAMP) ## re-pin requirements.lock from the current venv
+	{ echo '# Pinned versions used by the Makefile (pip -c). Regenerate with `make lock`.'; \
+	  $(BIN)/python -m pip freeze --exclude-editable | grep -v '^kpi.extract'; } > requirements.lock
+
+clean: ## remove the venv, caches and build output
+	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -1,0 +1,392 @@
+"""Thai dates, months, years and fiscal years, as printed in the report dumps.
+
+Forms understood (Thai digits ๐-๙ are accepted anywhere, even mixed with Arabic ones):
+
+* day, month name, year: ``11 ตุลาคม 2562``, ``23 มี.ค. 64``, ``23มี.ค.2564``, ``9 มีนาคม พ.ศ. 2564``;
+  full names (plus the misspellings กรกฏาคม, กุมภาพันธ) and abbreviations with or without
+  their dots (``มี.ค.``, ``มี.ค``, ``มีค``, ``มี. ค.``), an optional ``เดือน`` before the name;
+* numeric, day first: ``26/10/2563``, ``26/10/63``, and ``26-10-2563`` / ``26.10.2563``
+  (a ``-`` or ``.`` separator only with a 4-digit year, so ``5.2.1`` is not a date);
+* Gregorian ISO dates and timestamps: ``2020-10-01``, ``2020-10-01 00:00:00``;
+* prefixes kept in the printed text: ``วันที่``, ``ลงวันที่``, ``ณ วันที่``, ``วันจันทร์ที่`` ...;
+* months ``เดือนเมษายน 2564``, ``เม.ย. 64``, ``เดือน05/64``; years ``พ.ศ. 2555``, ``ค.ศ. 2020``;
+  fiscal years ``ปีงบประมาณ พ.ศ. 2564``; ranges joined by ``-``, ``–``, ``—``, ``ถึง``, ``จนถึง``.
+
+Year rule, the same for every form: a 4-digit year above 2400 is Buddhist Era (CE = BE - 543),
+a 4-digit year below is Gregorian, a 2-digit year is BE 25xx, any other length is no year.
+The era printed before a year (พ.ศ./ค.ศ.) does not change this rule. In a range, a start
+without a year (or month) takes the end's, one year earlier if it would fall after the end:
+``ตุลาคม - มีนาคม 2564`` is 2020-10-01 .. 2021-03-31.
+
+>>> [(m.kind, m.start, m.printed) for m in find_dates("ลว. 23 มี.ค. 2564 เวลา 08.30 น.")]
+[('date', datetime.date(2021, 3, 23), '23 มี.ค. 2564')]
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from types import MappingProxyType
+from typing import Any, Literal
+
+import regex
+
+from kpi_extract.errors import DateParseError
+
+__all__ = [
+    "THAI_MONTHS",
+    "DateMention",
+    "be_to_ce",
+    "ce_to_be",
+    "find_dates",
+    "fiscal_quarter",
+    "fiscal_quarter_range",
+    "fiscal_year_be",
+    "fiscal_year_range",
+    "parse_thai_date",
+]
+
+Kind = Literal["date", "month", "year", "fiscal_year", "range", "invalid"]
+Precision = Literal["day", "month", "year"]
+Era = Literal["BE", "CE"]
+
+_BE_OFFSET = 543
+_BE_THRESHOLD = 2400  # a 4-digit year above this is Buddhist Era
+
+# Month spellings: (month number, dotted abbreviation, full names as printed).
+_MONTHS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
+    (1, "ม.ค.", ("มกราคม",)),
+    (2, "ก.พ.", ("กุมภาพันธ์", "กุมภาพันธ")),
+    (3, "มี.ค.", ("มีนาคม",)),
+    (4, "เม.ย.", ("เมษายน",)),
+    (5, "พ.ค.", ("พฤษภาคม",)),
+    (6, "มิ.ย.", ("มิถุนายน",)),
+    (7, "ก.ค.", ("กรกฎาคม", "กรกฏาคม")),
+    (8, "ส.ค.", ("สิงหาคม",)),
+    (9, "ก.ย.", ("กันยายน",)),
+    (10, "ต.ค.", ("ตุลาคม",)),
+    (11, "พ.ย.", ("พฤศจิกายน",)),
+    (12, "ธ.ค.", ("ธันวาคม",)),
+)
+# Printed weekday names (after the word วัน), Monday = 0.
+_WEEKDAYS: Mapping[str, int] = MappingProxyType(
+    {"จันทร์": 0, "อังคาร": 1, "พุธ": 2, "พฤหัสบดี": 3, "พฤหัส": 3, "ศุกร์": 4, "เสาร์": 5, "อาทิตย์": 6}
+)
+
+
+def _month_key(name: str) -> str:
+    """Normalise a month spelling: drop its dots and spaces (``มี. ค.`` -> ``มีค``)."""
+    return "".join(ch for ch in name if ch != "." and not ch.isspace())
+
+
+THAI_MONTHS: Mapping[str, int] = MappingProxyType(
+    {
+        _month_key(spelling): number
+        for number, abbreviation, names in _MONTHS
+        for spelling in (abbreviation, *names)
+    }
+)
+"""Every accepted month spelling, normalised by dropping dots and spaces, to its number."""
+
+# Thai digits -> Arabic and zero-width space -> space, one character for one, so that offsets
+# in the translated text are offsets in the original.
+_MATCH_TABLE = str.maketrans(
+    "\u0e50\u0e51\u0e52\u0e53\u0e54\u0e55\u0e56\u0e57\u0e58\u0e59\u200b", "0123456789 "
+)
+
+
+def _alternation(words: list[str]) -> str:
+    return "|".join(regex.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+def _abbreviation_pattern(dotted: str) -> str:
+    """``มี.ค.`` -> a pattern also matching ``มี.ค``, ``มีค`` and ``มี. ค.``."""
+    return r"(?:\.\s*)?".join(regex.escape(p) for p in dotted.rstrip(".").split(".")) + r"\.?"
+
+
+# Pieces of the grammar. "§" stands for the slot, "a_" (a date or the start of a range) or
+# "b_" (the end of a range); a slot holds the groups day, mon, year and wd (weekday).
+_THAI_LETTER = r"[\u0e01-\u0e4e]"
+_NUM_START = r"(?<![0-9]|[0-9][.,:/])"  # a number starts here, not inside another one
+_NUM_END = r"(?![0-9]|[.,:/][0-9])"
+_SEP = r"\s*(?:จนถึง|ถึง|[-\u2013\u2014])\s*"  # -, en dash, em dash, ถึง, จนถึง
+_ERA = r"(?:[พค]\.?\s?ศ\.?)"  # พ.ศ. / ค.ศ. with or without dots
+_ERA_OPT = rf"(?:{_ERA}\s*)?"
+_FULL_NAMES = _alternation([n for _, _, names in _MONTHS for n in names])
+_ABBREVIATIONS = "|".join(_abbreviation_pattern(a) for _, a, _ in _MONTHS)
+_MON_NAME = (  # abbreviations must not be glued to a preceding word, except to a few
+    rf"(?P<§mon>{_FULL_NAMES}|(?:(?<=เดือน|ใน|ถึง|ช่วง|แต่)|(?<!{_THAI_LETTER}))(?:{_ABBREVIATIONS}))"
+)
+_YEAR = rf"(?P<§year>[0-9]{{4}}|[0-9]{{2}}){_NUM_END}"
+_YEAR4 = rf"(?P<§year>[0-9]{{4}}){_NUM_END}"
+_DAY = rf"{_NUM_START}(?P<§day>[0-9]{{1,2}})"
+_MON_NUM = r"(?P<§mon>[0-9]{1,2})"
+_PREFIX = rf"""(?:(?:ลง|ณ\s*)?วันที่\s*
+    | วัน(?P<§wd>{_alternation(list(_WEEKDAYS))})(?:\s*ที่)?\s* )?"""
+_TEXT_DATE = rf"{_DAY}\s*(?:เดือน\s*)?{_MON_NAME}\s*{_ERA_OPT}{_YEAR}"
+_NUMERIC_DATE = rf"""{_DAY}(?: /{_MON_NUM}/{_YEAR}
+    | -{_MON_NUM}-{_YEAR4} | \.{_MON_NUM}\.{_YEAR4} )"""
+_ISO_DATE = rf"""{_NUM_START}(?P<§year>[0-9]{{4}})-(?P<§mon>[0-9]{{1,2}})-(?P<§day>[0-9]{{1,2}})
+    (?:[T\x20][0-9]{{2}}:[0-9]{{2}}(?::[0-9]{{2}}(?:\.[0-9]+)?)?)?{_NUM_END}"""
+_DAY_FORM = rf"{_PREFIX}(?:{_TEXT_DATE}|{_NUMERIC_DATE}|{_ISO_DATE})"
+_MONTH_FORM = rf"""(?:เดือน\s*)?{_MON_NAME}\s*{_ERA_OPT}{_YEAR}
+    | เดือน\s*{_NUM_START}{_MON_NUM}/{_YEAR}"""
+_YEAR_PREFIX = rf"(?:(?P<fy>ปีงบประมาณ|ปีงบฯ)\s*{_ERA_OPT}|(?<!\.){_ERA}\s*):?\s*"  # not ก.ค.ศ.
+
+
+def _slot(piece: str, slot: str) -> str:
+    return piece.replace("§", slot)
+
+
+_RANGES = [  # forms whose start lacks parts borrow them from the end
+    rf"{_slot(_PREFIX, 'a_')}{_slot(_DAY, 'a_')}"
+    rf"(?:\s*(?:เดือน\s*)?{_slot(_MON_NAME, 'a_')}(?:\s*{_ERA_OPT}{_slot(_YEAR, 'a_')})?)?"
+    rf"{_SEP}{_slot(_PREFIX + _TEXT_DATE, 'b_')}",
+    rf"{_slot(_DAY_FORM, 'a_')}{_SEP}{_slot(_DAY_FORM, 'b_')}",
+    rf"(?:เดือน\s*)?{_slot(_MON_NAME, 'a_')}(?:\s*{_ERA_OPT}{_slot(_YEAR, 'a_')})?"
+    rf"{_SEP}(?:เดือน\s*)?{_slot(_MON_NAME, 'b_')}\s*{_ERA_OPT}{_slot(_YEAR, 'b_')}",
+    rf"{_YEAR_PREFIX}{_slot(_YEAR, 'a_')}{_SEP}{_ERA_OPT}{_slot(_YEAR, 'b_')}",
+]
+_SINGLES = [_DAY_FORM, _MONTH_FORM, _YEAR_PREFIX + _YEAR]
+# A cheap test of the first characters, before the alternation is tried (8 times faster).
+_STARTS = sorted({"วัน", "ลงวัน", "ณ", "เดือน", "ปีงบ", *(n[:2] for _, _, ns in _MONTHS for n in ns)})
+_FIRST_CHARS = "".join(sorted({w[0] for w in _STARTS} | {a[0] for _, a, _ in _MONTHS} | {"พ", "ค"}))
+_CAN_START = rf"(?=[0-9{_FIRST_CHARS}])(?=[0-9]|{_alternation(_STARTS)}|{_ERA}|{_ABBREVIATIONS})"
+# One pass per text: ranges first, so that a range is reported once, not also its two ends.
+_PATTERN = regex.compile(
+    _CAN_START + "(?:" + "|".join([*_RANGES, *(_slot(s, "a_") for s in _SINGLES)]) + ")",
+    regex.VERBOSE,
+)
+_DIGIT = regex.compile("[0-9]")  # every form has a year: no digit, no date
+# A day and a year around a word that is no month we know (``11 ตุลา 2562``).
+_UNKNOWN_MONTH = regex.compile(
+    rf"""{_slot(_PREFIX, "a_")}[0-9]{{1,2}}\s*(?P<word>{_THAI_LETTER}[\u0e01-\u0e4e.\s]*?)
+    \s*{_ERA_OPT}(?:[0-9]{{4}}|[0-9]{{2}})""",
+    regex.VERBOSE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DateMention:
+    """A date, month, year, fiscal year or range found in text by :func:`find_dates`.
+
+    ``start`` and ``end`` are the first and last days covered (both ``None`` for kind
+    ``invalid``, whose ``error`` says why; ``precision`` still tells the form); ``span`` are
+    offsets in the text searched, so ``text[span[0]:span[1]] == printed`` (prefixes such as
+    ``วันที่``, ``เดือน``, ``พ.ศ.``, ``ปีงบประมาณ`` included; ``ใน``, ``เมื่อ``, ``ตั้งแต่``, ``ลว.``
+    not); ``era`` is the era the year was printed in (2-digit years are BE) and ``weekday``
+    the printed weekday (Monday = 0), if any, not checked against the date.
+    """
+
+    kind: Kind
+    start: date | None
+    end: date | None
+    precision: Precision
+    span: tuple[int, int]
+    printed: str
+    era: Era
+    weekday: int | None
+    error: str | None
+
+
+def be_to_ce(year: int) -> int:
+    """Convert a Buddhist Era year to the Gregorian year.
+
+    >>> be_to_ce(2564)
+    2021
+    """
+    return year - _BE_OFFSET
+
+
+def ce_to_be(year: int) -> int:
+    """Convert a Gregorian year to the Buddhist Era year.
+
+    >>> ce_to_be(2021)
+    2564
+    """
+    return year + _BE_OFFSET
+
+
+def fiscal_year_be(d: date) -> int:
+    """Return the Thai fiscal year (BE, named by the year it ends in) that contains ``d``.
+
+    >>> fiscal_year_be(date(2020, 9, 30)), fiscal_year_be(date(2020, 10, 1))
+    (2563, 2564)
+    """
+    return ce_to_be(d.year) + (1 if d.month >= 10 else 0)
+
+
+def fiscal_quarter(d: date) -> int:
+    """Return the quarter (1-4) of the Thai fiscal year that contains ``d``; Q1 is Oct-Dec.
+
+    >>> fiscal_quarter(date(2020, 12, 31)), fiscal_quarter(date(2021, 1, 1))
+    (1, 2)
+    """
+    return (d.month - 10) % 12 // 3 + 1
+
+
+def fiscal_year_range(fy_be: int) -> tuple[date, date]:
+    """Return the first and last days of the Thai fiscal year ``fy_be`` (1 Oct - 30 Sep).
+
+    >>> fiscal_year_range(2564)
+    (datetime.date(2020, 10, 1), datetime.date(2021, 9, 30))
+    """
+    year = be_to_ce(fy_be)
+    return date(year - 1, 10, 1), date(year, 9, 30)
+
+
+def fiscal_quarter_range(fy_be: int, quarter: int) -> tuple[date, date]:
+    """Return the first and last days of ``quarter`` (1-4) of the Thai fiscal year ``fy_be``.
+
+    >>> fiscal_quarter_range(2564, 2)
+    (datetime.date(2021, 1, 1), datetime.date(2021, 3, 31))
+
+    Raises:
+        ValueError: if ``quarter`` is not 1, 2, 3 or 4.
+
+    """
+    if quarter not in (1, 2, 3, 4):
+        raise ValueError(f"fiscal quarter must be 1-4, not {quarter!r}")
+    first_month = (9 + 3 * (quarter - 1)) % 12 + 1
+    year = be_to_ce(fy_be) - (1 if quarter == 1 else 0)
+    return date(year, first_month, 1), _month_end(year, first_month + 2)
+
+
+def _month_end(year: int, month: int) -> date:
+    if not 1 <= month <= 12:
+        raise ValueError(f"month {month} does not exist")
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _year_ce(printed: str) -> int:
+    year = int(printed)
+    if len(printed) == 2:
+        return be_to_ce(2500 + year)
+    return be_to_ce(year) if year > _BE_THRESHOLD else year
+
+
+def _era(printed: str) -> Era:
+    return "BE" if len(printed) == 2 or int(printed) > _BE_THRESHOLD else "CE"
+
+
+def _month(printed: str) -> int:
+    if not printed.isdigit():
+        return THAI_MONTHS[_month_key(printed)]
+    month = int(printed)
+    if not 1 <= month <= 12:
+        raise ValueError(f"month {month} does not exist")
+    return month
+
+
+def _bounds(g: dict[str, str | None], precision: Precision, fiscal: bool) -> tuple[date, date]:
+    """Compute the first and last days of a match; raise ValueError if they do not exist."""
+    a_day, a_mon, a_year = g["a_day"], g["a_mon"], g["a_year"]
+    b_day, b_mon, b_year = g["b_day"] or a_day, g["b_mon"] or a_mon, g["b_year"] or a_year
+    assert b_year is not None  # every form has a year
+    start_year, end_year = _year_ce(a_year or b_year), _year_ce(b_year)
+    if precision == "year" and fiscal:
+        start = fiscal_year_range(ce_to_be(start_year))[0]
+        end = fiscal_year_range(ce_to_be(end_year))[1]
+    elif precision == "year":
+        start, end = date(start_year, 1, 1), date(end_year, 12, 31)
+    elif precision == "day":
+        assert a_day is not None and b_day is not None and b_mon is not None
+        start = date(start_year, _month(a_mon or b_mon), int(a_day))
+        end = date(end_year, _month(b_mon), int(b_day))
+    else:
+        assert b_mon is not None
+        start = date(start_year, _month(a_mon or b_mon), 1)
+        end = _month_end(end_year, _month(b_mon))
+    if a_year is None and a_mon is not None and start > end:
+        start = start.replace(year=start.year - 1)  # ตุลาคม - มีนาคม 2564: October 2563
+    if start > end:
+        raise ValueError("impossible range: it ends before it starts")
+    return start, end
+
+
+def _mention(match: Any, text: str) -> tuple[Kind, DateMention]:
+    """Interpret a match of ``_PATTERN``; return the kind of its form and the mention."""
+    g: dict[str, str | None] = match.groupdict()
+    precision: Precision = "day" if g["a_day"] else "month" if g["a_mon"] else "year"
+    fiscal = g["fy"] is not None
+    kind: Kind
+    if g["b_year"] is not None:
+        kind = "range"
+    elif precision == "year":
+        kind = "fiscal_year" if fiscal else "year"
+    else:
+        kind = "date" if precision == "day" else "month"
+    start: date | None
+    end: date | None
+    error: str | None = None
+    try:
+        start, end = _bounds(g, precision, fiscal)
+    except (ValueError, OverflowError) as exc:
+        start = end = None
+        error = str(exc) if str(exc).startswith("impossible") else f"impossible date: {exc}"
+    wd = g["a_wd"]
+    mention = DateMention(
+        kind="invalid" if error else kind,
+        start=start,
+        end=end,
+        precision=precision,
+        span=match.span(),
+        printed=text[match.start() : match.end()],
+        era=_era(g["a_year"] or g["b_year"] or "0"),
+        weekday=None if wd is None else _WEEKDAYS[wd],
+        error=error,
+    )
+    return kind, mention
+
+
+def find_dates(text: str) -> list[DateMention]:
+    """Find every date, month, year, fiscal year and range mentioned in ``text``, in order.
+
+    Never raises: a date form whose values do not exist is reported with kind ``invalid``.
+    Times (``08.30 น.``), document numbers (``54/2564``), codes (``5.2.1``) and bare numbers
+    are not dates.
+
+    >>> [(m.kind, m.start, m.end) for m in find_dates("ปีงบประมาณ พ.ศ ๒๕๖๔ เดือน05/64")]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [('fiscal_year', datetime.date(2020, 10, 1), datetime.date(2021, 9, 30)),
+     ('month', datetime.date(2021, 5, 1), datetime.date(2021, 5, 31))]
+    >>> find_dates("31 เม.ย. 2564")[0].error
+    'impossible date: day is out of range for month'
+    """
+    matched = text.translate(_MATCH_TABLE)
+    if not _DIGIT.search(matched):
+        return []
+    return [_mention(m, text)[1] for m in _PATTERN.finditer(matched)]
+
+
+def parse_thai_date(text: str) -> date:
+    """Parse one date (a single day) written in any form of this module.
+
+    >>> parse_thai_date("๒๓ มี.ค. ๒๕๖๔")
+    datetime.date(2021, 3, 23)
+    >>> parse_thai_date("วันจันทร์ที่ 20 มกราคม 2563")
+    datetime.date(2020, 1, 20)
+    >>> parse_thai_date("2020-10-01 00:00:00")
+    datetime.date(2020, 10, 1)
+
+    Raises:
+        DateParseError: code ``not_a_date`` for text that is not one day (also a month, a
+            year or a range), ``impossible_date`` for a day that does not exist
+            (``29 ก.พ. 2564``), ``unknown_month`` for an unknown month name (``11 ตุลา 2562``).
+
+    """
+    stripped = text.strip().translate(_MATCH_TABLE)
+    match = _PATTERN.fullmatch(stripped)
+    if match is None:
+        unknown = _UNKNOWN_MONTH.fullmatch(stripped)
+        if unknown and _month_key(unknown["word"]) not in THAI_MONTHS:
+            raise DateParseError("unknown_month", f"unknown month in {text!r}")
+        raise DateParseError("not_a_date", f"not a date: {text!r}")
+    kind, mention = _mention(match, stripped)
+    if kind != "date":
+        raise DateParseError("not_a_date", f"not a date: {text!r} is a {kind}, not a day")
+    if mention.start is None:
+        raise DateParseError("impossible_date", f"{mention.error}: {text!r}")
+    return mention.start

@@ -1,0 +1,211 @@
+"""Stage 1: bytes -> text, with the encoding used and warnings.
+
+Accepted: UTF-8 (with or without BOM), UTF-16/UTF-32 with BOM, UTF-16 without BOM when the
+bytes leave no doubt (Thai code units ``xx 0E``), and legacy Windows-874 / TIS-620, decoded as
+Python's ``cp874`` (a superset of TIS-620; Python's ``tis-620`` codec maps 0x80-0x9F to
+invisible controls). Line ends CRLF and lone CR become LF. A *line* is what ends in LF: the
+number of lines never changes here, so line numbers stay valid for provenance.
+
+Anything else raises :class:`~kpi_extract.errors.DecodeError` with a stable code:
+
+========================  ==========================================================
+code                      meaning
+========================  ==========================================================
+``empty``                 zero bytes
+``binary``                NUL bytes or control characters: not a text dump
+``mixed_encoding``        lines in UTF-8 and lines in cp874 in one file
+``undecodable``           neither UTF-8 nor cp874 (bytes cp874 does not define)
+``not_thai``              decodes as cp874, but the result is not Thai text
+========================  ==========================================================
+
+>>> decode_bytes("ไตรมาสที่ 1\\r\\n".encode("cp874")).encoding
+'cp874'
+>>> decode_bytes(b"\\xef\\xbb\\xbfA\\rB").text
+'A\\nB'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Final
+
+import regex
+
+from kpi_extract.diagnostics import Diagnostic
+from kpi_extract.errors import DecodeError
+
+_BOMS: Final = (
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+# C0 controls that never occur in a text dump (TAB, LF, VT, FF, CR are allowed).
+_CONTROL_RE: Final = regex.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+# Thai combining marks (vowels above/below, tone marks, signs) and the Thai consonants.
+_THAI_MARK_RE: Final = regex.compile(r"[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]")
+_ORPHAN_MARK_RE: Final = regex.compile(
+    r"(?<![\u0e01-\u0e2e\u0e31\u0e34-\u0e3a\u0e47-\u0e4e])[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]"
+)
+_THAI_RE: Final = regex.compile(r"[\u0e01-\u0e5b]")
+_NEWLINE_RE: Final = regex.compile(r"\r\n?")
+_BYTE_LINE_RE: Final = regex.compile(rb"\r\n|\r|\n")
+# A control character is tolerated as damage below this share of all characters.
+_MAX_CONTROL_SHARE: Final = 0.001
+# cp874 text is taken as Thai when at most this share of its Thai marks follow no consonant.
+_MAX_ORPHAN_MARK_SHARE: Final = 0.05
+# A non-UTF-8 line with this many Thai characters in cp874 is a cp874 line, not damage.
+_MIN_THAI_IN_LEGACY_LINE: Final = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """Decoded text, the encoding it was read with, and what was noticed on the way."""
+
+    text: str
+    encoding: str
+    warnings: tuple[Diagnostic, ...] = field(default=())
+
+    @property
+    def line_count(self) -> int:
+        """Number of lines: LF-terminated ones plus an unterminated last line."""
+        return count_lines(self.text)
+
+
+def count_lines(text: str) -> int:
+    """Count lines the way every stage does: split on LF only.
+
+    >>> count_lines(""), count_lines("a"), count_lines("a\\n"), count_lines("a\\n\\nb")
+    (0, 1, 1, 3)
+    """
+    if not text:
+        return 0
+    return text.count("\n") + (0 if text.endswith("\n") else 1)
+
+
+def decode_bytes(data: bytes, *, source: str | None = None) -> Decoded:
+    """Decode one dump; raise :class:`DecodeError` when it is not a supported text.
+
+    >>> d = decode_bytes("ผลงาน\\n".encode("utf-8"))
+    >>> d.text, d.encoding
+    ('ผลงาน\\n', 'utf-8')
+    >>> decode_bytes(b"")
+    Traceback (most recent call last):
+    kpi_extract.errors.DecodeError: empty input (0 bytes)
+    """
+    if not data:
+        raise DecodeError("empty", "empty input (0 bytes)", source=source)
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return _finish(_strict(data, encoding, source), encoding, [], source)
+    for encoding, thai_high in (("utf-16-le", data[1::2]), ("utf-16-be", data[0::2])):
+        if _looks_utf16(data, thai_high):
+            note = Diagnostic("utf16_without_bom", f"decoded as {encoding} without a BOM")
+            return _finish(_strict(data, encoding, source), encoding, [note], source)
+    try:
+        return _finish(data.decode("utf-8"), "utf-8", [], source)
+    except UnicodeDecodeError as exc:
+        error = exc
+    if error.start >= len(data) - 3 and error.reason == "unexpected end of data":
+        note = Diagnostic(
+            "truncated_character",
+            f"input ends inside a UTF-8 character ({len(data) - error.start} byte(s) dropped)",
+            data.count(b"\n", 0, error.start) + 1,
+        )
+        return _finish(data[: error.start].decode("utf-8"), "utf-8", [note], source)
+    utf8_lines, cp874_lines, damaged_lines = _classify_lines(data)
+    if utf8_lines and cp874_lines:
+        raise DecodeError(
+            "mixed_encoding",
+            f"lines {_show(utf8_lines)} are UTF-8 Thai but lines {_show(cp874_lines)} are "
+            "cp874 Thai",
+            source=source,
+        )
+    if utf8_lines:
+        notes = [
+            Diagnostic("invalid_utf8", "bytes not valid in UTF-8 replaced by U+FFFD", n)
+            for n in damaged_lines
+        ]
+        return _finish(data.decode("utf-8", "replace"), "utf-8", notes, source)
+    text = _strict(data, "cp874", source)
+    _refuse_not_thai(text, source)
+    return _finish(text, "cp874", [], source)
+
+
+def _show(numbers: list[int]) -> str:
+    shown = ", ".join(map(str, numbers[:5]))
+    return shown + (f" (+{len(numbers) - 5} more)" if len(numbers) > 5 else "")
+
+
+def _strict(data: bytes, encoding: str, source: str | None) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        code = "binary" if b"\x00" in data else "undecodable"
+        raise DecodeError(
+            code,
+            f"not valid {encoding}: byte 0x{data[exc.start]:02x} at offset {exc.start}",
+            source=source,
+        ) from None
+
+
+def _looks_utf16(data: bytes, high: bytes) -> bool:
+    """Thai or ASCII UTF-16 text: every high byte is 0x00 or 0x0E, some are 0x0E."""
+    if len(data) < 4 or len(data) % 2:
+        return False
+    thai = high.count(0x0E)
+    return thai > 0 and thai + high.count(0) == len(high) and data.count(0) == high.count(0)
+
+
+def _classify_lines(data: bytes) -> tuple[list[int], list[int], list[int]]:
+    """Line numbers of UTF-8 Thai lines, of cp874 Thai lines, and of other non-UTF-8 lines."""
+    utf8_thai: list[int] = []
+    cp874_thai: list[int] = []
+    damaged: list[int] = []
+    for number, raw in enumerate(_BYTE_LINE_RE.split(data), start=1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            damaged_utf8 = raw.decode("utf-8", "replace")
+            utf8_thai_chars = len(_THAI_RE.findall(damaged_utf8))
+            legacy_thai_chars = len(_THAI_RE.findall(raw.decode("cp874", "replace")))
+            if utf8_thai_chars < damaged_utf8.count("\ufffd") and (
+                legacy_thai_chars >= _MIN_THAI_IN_LEGACY_LINE
+            ):
+                cp874_thai.append(number)
+            else:
+                damaged.append(number)
+            continue
+        if _THAI_RE.search(line):
+            utf8_thai.append(number)
+    return utf8_thai, cp874_thai, damaged
+
+
+def _refuse_not_thai(text: str, source: str | None) -> None:
+    marks = len(_THAI_MARK_RE.findall(text))
+    orphans = len(_ORPHAN_MARK_RE.findall(text))
+    thai = len(_THAI_RE.findall(text))
+    non_ascii = sum(1 for ch in text if ord(ch) > 0x7F)
+    if thai < non_ascii / 2 or (marks and orphans / marks > _MAX_ORPHAN_MARK_SHARE):
+        raise DecodeError(
+            "not_thai",
+            f"decodes as cp874 but is not Thai text ({thai} Thai characters, "
+            f"{orphans} of {marks} Thai marks follow no consonant)",
+            source=source,
+        )
+
+
+def _finish(text: str, encoding: str, notes: list[Diagnostic], source: str | None) -> Decoded:
+    controls = len(_CONTROL_RE.findall(text))
+    if "\x00" in text or controls > max(1, len(text) * _MAX_CONTROL_SHARE):
+        raise DecodeError(
+            "binary",
+            f"{controls} control or NUL characters: not a text dump ({encoding})",
+            source=source,
+        )
+    if controls:
+        notes.append(Diagnostic("control_characters", f"{controls} control character(s) kept"))
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return Decoded(_NEWLINE_RE.sub("\n", text), encoding, tuple(notes))
