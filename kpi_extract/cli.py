@@ -8,9 +8,12 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from kpi_extract import __version__
+from kpi_extract.errors import KpiExtractError
+from kpi_extract.parse import parse_file
 from kpi_extract.textreport import report_file
 
 EXIT_OK = 0
+EXIT_INPUT_REFUSED = 1
 EXIT_USAGE = 2
 
 
@@ -29,6 +32,24 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_parse(args: argparse.Namespace) -> int:
+    code = EXIT_OK
+    indent = 2 if args.pretty else None
+    for path in _iter_files(args.inputs):
+        try:
+            result = parse_file(path, fiscal_year=args.fiscal_year)
+        except (KpiExtractError, OSError) as exc:
+            reason = getattr(exc, "code", "unreadable")
+            print(f"kpi-extract: {path}: refused [{reason}] {exc}", file=sys.stderr)
+            code = EXIT_INPUT_REFUSED
+            continue
+        for item in [*result.records, *result.errors]:
+            print(item.model_dump_json(indent=indent))
+        if result.errors:
+            code = EXIT_INPUT_REFUSED
+    return code
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser of ``kpi-extract``."""
     parser = argparse.ArgumentParser(
@@ -42,6 +63,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument("inputs", nargs="+", help="files, or folders searched for *.txt")
     report.set_defaults(run=_cmd_report)
+    parse = commands.add_parser(
+        "parse",
+        help="parse dumps into records, printed as JSON Lines",
+        description="Print one JSON object per record. Exit 0 when every file parsed, "
+        "1 when a file was refused (reason on stderr) or a record failed validation "
+        "(printed with record_type 'error'), 2 on a usage error.",
+    )
+    parse.add_argument("inputs", nargs="+", help="files, or folders searched for *.txt")
+    parse.add_argument("--pretty", action="store_true", help="indented JSON, for people")
+    parse.add_argument(
+        "--fiscal-year", type=int, metavar="BE", help="fiscal year (BE) where a dump states none"
+    )
+    parse.set_defaults(run=_cmd_parse)
     return parser
 
 

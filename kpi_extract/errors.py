@@ -44,3 +44,10 @@ class DateParseError(KpiExtractError, ValueError):
 
 class GrammarError(KpiExtractError):
     """A grammar file that is malformed; names the file and the key. Code: ``grammar``."""
+
+
+class LayoutError(KpiExtractError):
+    """A text that is no known report layout, or holds no record.
+
+    Codes: ``unknown_layout``, ``no_records``.
+    """
