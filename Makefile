@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install -q -c requirements.lock -e '.[dev]'
 	touch $(STAMP)
 
-.PHONY: help venv test unit lint demo lock clean
+.PHONY: help venv test unit lint demo golden lock clean
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
@@ -31,6 +31,9 @@ test: lint unit ## lint, type-check, then the whole test suite (what CI runs)
 
 demo: $(STAMP) ## run the main job on samples/
 	$(BIN)/kpi-extract report samples
+
+golden: $(STAMP) ## rewrite samples/*/*.expected.json from the parser (review the diff!)
+	$(BIN)/python -m tests.golden
 
 lock: $(STAMP) ## re-pin requirements.lock from the current venv
 	{ echo '# Pinned versions used by the Makefile (pip -c). Regenerate with `make lock`.'; \

@@ -187,6 +187,10 @@ def assemble(
         sections=_sections(block),
         warnings=[{"code": w.code, "message": w.message, "line": w.line} for w in warnings],
         provenance=provenance,
+        noise=[
+            {"line": line.number, "kind": kind}
+            for line, kind in sorted(extraction.noise, key=lambda item: item[0].number)
+        ],
     )
     model = KpiRecord if context.grammar.spec.record_kind == "kpi" else ProjectRecord
     try:
@@ -206,6 +210,13 @@ def _missing(grammar: Grammar, values: dict[str, object], block: RecordBlock) ->
         Diagnostic("missing_section", f"section {s.spec.key!r} not found", block.line_start)
         for s in grammar.sections
         if s.spec.required and s.spec.key not in found
+    ]
+    # A required section whose lines are there but whose heading was lost (a page that
+    # lost its title line): its data is read, the loss is reported.
+    out += [
+        Diagnostic("missing_heading", f"heading of section {b.key!r} not found", block.line_start)
+        for b in block.sections
+        if b.heading is None and b.section.spec.required
     ]
     return out
 

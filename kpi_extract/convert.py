@@ -21,6 +21,9 @@ Groups = Mapping[str, str | None]
 Converter = Callable[[Groups], object]
 
 _LINE_PREFIX_RE: Final = regex.compile(r"^\s*(?:::|:)?\s*")
+# The exporter's mark of a truncated field: ``%`` right after Thai text at the end of a line.
+# Values drop it; the line keeps its ``truncated_field`` warning (kpi_extract.normalise).
+_TRUNCATION_MARK_RE: Final = regex.compile(r"(?<=\p{Thai})%$", regex.MULTILINE)
 _BULLET_RE: Final = regex.compile(r"^(?:[-\u2022*]\s*)+")
 _NUMBERING_RE: Final = regex.compile(r"^\d{1,2}[.)]\s*")
 _STRATEGY_RE: Final = regex.compile(
@@ -31,7 +34,7 @@ _STRATEGY_RE: Final = regex.compile(
 
 
 def _value(groups: Groups) -> str:
-    return (groups.get("value") or "").strip()
+    return _TRUNCATION_MARK_RE.sub("", (groups.get("value") or "").strip())
 
 
 def _empty(text: str) -> bool:
@@ -39,10 +42,10 @@ def _empty(text: str) -> bool:
 
 
 def text(groups: Groups) -> str | None:
-    """One line of text, whitespace collapsed; blank or ``-`` is ``None``.
+    """One line of text, whitespace collapsed; blank or ``-`` is ``None``; no truncation mark.
 
-    >>> text({"value": "  ร้อยละของ   ชุมชน "}), text({"value": "-"})
-    ('ร้อยละของ ชุมชน', None)
+    >>> text({"value": "  ร้อยละของ   ชุมชน "}), text({"value": "-"}), text({"value": "ระบบง%"})
+    ('ร้อยละของ ชุมชน', None, 'ระบบง')
     """
     value = " ".join(_value(groups).split())
     return None if _empty(value) else value

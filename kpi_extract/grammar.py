@@ -70,16 +70,22 @@ class NoiseSpec(_Spec):
     """Lines that carry no data: page headers, footers, navigation, stray marks.
 
     ``sections``: only inside these sections (a stray ``0`` is noise in a header, not in a
-    table); empty means anywhere.
+    table); empty means anywhere. ``attach``: noise found between two records belongs to the
+    record before it (a footer) or to the one after it (navigation at the top of a page).
     """
 
     kind: str
     patterns: list[RegexText] = Field(min_length=1)
     sections: list[str] = Field(default_factory=list)
+    attach: Literal["previous", "next"] = "previous"
 
 
 class RecordSpec(_Spec):
-    """Where a record starts. Consecutive start lines (noise between) open one record."""
+    """Where a record starts: patterns in the order they appear in a record.
+
+    A start line opens a new record when the current one already had a start line of that
+    pattern or of a later one (see :mod:`kpi_extract.segment`).
+    """
 
     start: list[RegexText] = Field(min_length=1)
     required: list[str] = Field(default_factory=list)
@@ -184,6 +190,7 @@ class Noise:
     kind: str
     pattern: Pattern
     sections: frozenset[str]
+    attach: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,7 +295,7 @@ def compile_grammar(spec: GrammarSpec, path: Path) -> Grammar:
         detect=tuple(_compile(p) for p in spec.detect.patterns),
         record_start=tuple(_compile(p) for p in spec.record.start),
         noise=tuple(
-            Noise(n.kind, _compile(p), frozenset(n.sections))
+            Noise(n.kind, _compile(p), frozenset(n.sections), n.attach)
             for n in spec.noise
             for p in n.patterns
         ),

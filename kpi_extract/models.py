@@ -105,6 +105,13 @@ class RecordWarning(_Model):
     line: int | None = None
 
 
+class NoiseLine(_Model):
+    """A line classified as known noise (page header, footer, navigation...)."""
+
+    line: int
+    kind: str
+
+
 class RecordBase(_Model):
     """Keys every record has."""
 
@@ -119,6 +126,7 @@ class RecordBase(_Model):
     sections: list[SectionText] = Field(default_factory=list)
     warnings: list[RecordWarning] = Field(default_factory=list)
     provenance: dict[str, list[int]] = Field(default_factory=dict)
+    noise: list[NoiseLine] = Field(default_factory=list)
 
 
 class KpiRecord(RecordBase):

@@ -39,6 +39,7 @@ class ParseResult:
     records: list[Record] = field(default_factory=list)
     errors: list[RecordError] = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
+    noise: list[tuple[int, str]] = field(default_factory=list)
 
 
 def document_id(data: bytes) -> str:
@@ -80,6 +81,7 @@ def parse_text(
         else:
             result.records.append(record)
     result.warnings.extend(w for w in notes if not _in_any(w, segmented.records))
+    result.noise.extend((line.number, kind) for line, kind in segmented.outer_noise)
     return result
 
 

@@ -4,8 +4,10 @@ Driven entirely by a compiled :class:`~kpi_extract.grammar.Grammar`:
 
 - blank lines are skipped; a line matching a noise pattern (page header, footer,
   navigation) is classified as noise wherever it occurs, also in the middle of a section;
-- a line matching a record-start pattern opens a new record, unless the previous
-  non-noise line was a start line too (a banner, then ``1. ชื่อตัวชี้วัด``, open one record);
+- record-start patterns are listed in the order they appear in a record; a line matching
+  one opens a new record when the current record already had a start line of that
+  pattern or of one listed after it (``รายละเอียดตัวชี้วัด`` then ``name : code`` open one
+  record; a page that lost its title line still starts at its ``name : code`` line);
 - a line matching a section heading opens that section; the text printed after the heading
   (its ``inline`` group) is the section's first content line;
 - any other line is content of the open section (or of the grammar's first section when
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kpi_extract.grammar import Grammar, Section
+from kpi_extract.grammar import Grammar, Noise, Section
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,13 +66,13 @@ class Segmented:
     outer_noise: list[tuple[Line, str]]
 
 
-def noise_kind(grammar: Grammar, text: str, section_key: str | None) -> str | None:
-    """The kind of noise ``text`` is (``page_header``, ``navigation``...), or ``None``."""
+def match_noise(grammar: Grammar, text: str, section_key: str | None) -> Noise | None:
+    """The noise pattern ``text`` matches (page header, navigation...), or ``None``."""
     for noise in grammar.noise:
         if noise.sections and section_key not in noise.sections:
             continue
         if noise.pattern.search(text):
-            return noise.kind
+            return noise
     return None
 
 
@@ -92,22 +94,34 @@ def segment(grammar: Grammar, lines: list[Line]) -> Segmented:
     """Split ``lines`` into records and sections by ``grammar``."""
     records: list[RecordBlock] = []
     outer_noise: list[tuple[Line, str]] = []
+    # Noise seen since the last content line that belongs to the next record, if one comes.
+    leading: list[tuple[Line, str]] = []
     current: RecordBlock | None = None
     block: SectionBlock | None = None
-    previous_was_start = False
+    starts_seen: set[int] = set()
     for line in lines:
         if not line.text.strip():
             continue
-        kind = noise_kind(grammar, line.text, block.key if block else None)
-        if kind is not None:
-            (current.noise if current else outer_noise).append((line, kind))
+        noise = match_noise(grammar, line.text, block.key if block else None)
+        if noise is not None:
+            if noise.attach == "next":
+                leading.append((line, noise.kind))
+            else:
+                (current.noise if current else outer_noise).extend([*leading, (line, noise.kind)])
+                leading = []
             continue
-        is_start = any(p.search(line.text) for p in grammar.record_start)
-        if current is None or (is_start and not previous_was_start):
-            current = RecordBlock(line.number, line.number)
+        start = next((i for i, p in enumerate(grammar.record_start) if p.search(line.text)), None)
+        if current is None or (start is not None and max(starts_seen, default=-1) >= start):
+            first = leading[0][0].number if leading else line.number
+            current = RecordBlock(first, line.number, noise=leading)
             records.append(current)
             block = None
-        previous_was_start = is_start
+            starts_seen = set()
+        else:
+            current.noise.extend(leading)
+        leading = []
+        if start is not None:
+            starts_seen.add(start)
         current.line_end = line.number
         heading = match_heading(grammar, line.text)
         if heading is not None:
@@ -121,6 +135,7 @@ def segment(grammar: Grammar, lines: list[Line]) -> Segmented:
             block = SectionBlock(grammar.sections[0], None, None, None)
             current.sections.append(block)
         block.lines.append(line)
+    (current.noise if current else outer_noise).extend(leading)
     for record in records:
         # Noise after the last content line (a closing banner, the footer) stays with it.
         record.line_end = max([record.line_end, *(n.number for n, _ in record.noise)])
