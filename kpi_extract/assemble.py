@@ -225,6 +225,14 @@ def _inside(warning: Diagnostic, block: RecordBlock) -> bool:
     return warning.line is not None and block.line_start <= warning.line <= block.line_end
 
 
+def _path(loc: list[str]) -> str:
+    """A validation error location as a provenance key: ``quarters[1].quarter``."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if part.isdigit() else f".{part}" if out else part
+    return out
+
+
 def _error(
     exc: ValidationError,
     values: dict[str, object],
@@ -234,10 +242,16 @@ def _error(
 ) -> RecordError:
     errors = []
     for error in exc.errors():
-        name = ".".join(str(part) for part in error["loc"])
-        top = str(error["loc"][0]) if error["loc"] else name
-        lines = provenance.get(name) or provenance.get(top) or [block.line_start]
-        errors.append(FieldError(field=name, message=error["msg"], lines=lines))
+        loc = [str(part) for part in error["loc"]]
+        lines = next(
+            (
+                provenance[_path(loc[:n])]
+                for n in range(len(loc), 0, -1)
+                if _path(loc[:n]) in provenance
+            ),
+            [block.line_start],
+        )
+        errors.append(FieldError(field=".".join(loc), message=error["msg"], lines=lines))
     return RecordError(
         record_id=str(values["record_id"]),
         source=str(values["source"]),

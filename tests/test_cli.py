@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -27,3 +28,42 @@ def test_report_goes_on_after_a_refused_file(
     )
     assert out[1] == f"{tmp_path / 'b.txt'}: utf-8, 32 bytes, 1 lines"
     assert out[2] == "  repairs: thai_digits_to_arabic=1"
+
+
+def test_parse_prints_one_json_object_per_record(capsys: pytest.CaptureFixture[str]) -> None:
+    sample = SAMPLES / "kpi_result" / "a02_two_records_page_headers.txt"
+    assert main(["parse", str(sample)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    records = [json.loads(line) for line in lines]
+    assert [(r["layout"], r["line_start"], r["target"]["value"]) for r in records] == [
+        ("kpi_result", 7, 5.0),
+        ("kpi_result", 89, 80.0),
+    ]
+    # Every key of the contract is present, missing values as null and lists as [].
+    assert records[0]["kpi_code"] is None and records[0]["supporting_projects"] == []
+
+
+def test_parse_pretty_and_given_fiscal_year(capsys: pytest.CaptureFixture[str]) -> None:
+    sample = SAMPLES / "kpi_result" / "a04_truncated.txt"
+    assert main(["parse", "--pretty", "--fiscal-year", "2563", str(sample)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("{\n  ")
+    record = json.loads(out)
+    assert (record["fiscal_year_be"], record["fiscal_year_source"]) == (2563, "given")
+
+
+def test_parse_refuses_bad_files_on_stderr_and_goes_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "a_empty.txt").write_bytes(b"")
+    (tmp_path / "b_letter.txt").write_text("สวัสดีครับ\n", encoding="utf-8")
+    good = SAMPLES / "kpi_detail" / "b01_crlf_flood.txt"
+    (tmp_path / "c_good.txt").write_bytes(good.read_bytes())
+    assert main(["parse", str(tmp_path)]) == 1
+    captured = capsys.readouterr()
+    assert [json.loads(line)["kpi_code"] for line in captured.out.splitlines()] == ["5012-0871"]
+    errors = captured.err.splitlines()
+    assert errors[0].startswith(f"kpi-extract: {tmp_path / 'a_empty.txt'}: refused [empty]")
+    assert errors[1].startswith(
+        f"kpi-extract: {tmp_path / 'b_letter.txt'}: refused [unknown_layout]"
+    )

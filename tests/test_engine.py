@@ -147,3 +147,40 @@ def test_dates_in_project_fields_are_gregorian_iso() -> None:
     assert record.layout == "project_progress"
     assert getattr(record, "start_date") == dt.date(2021, 10, 1)  # noqa: B009
     assert getattr(record, "budget_received") == Decimal("1000")  # noqa: B009
+
+
+def test_a_record_that_fails_validation_is_reported_whole_with_its_lines(tmp_path: Path) -> None:
+    grammar_dir = tmp_path / "grammars"
+    grammar_dir.mkdir()
+    (grammar_dir / "index.toml").write_text('order = ["loose"]\n', encoding="utf-8")
+    # A careless grammar: quarter headings accept any digit, the model only 1 to 4.
+    (grammar_dir / "loose.toml").write_text(
+        """
+name = "loose"
+layout = "kpi_result"
+record_kind = "kpi"
+version = "1"
+[detect]
+min_score = 1
+patterns = ['^KPI ']
+[record]
+start = ['^KPI ']
+[[sections]]
+key = "name"
+headings = ['^KPI (?P<inline>.*)$']
+field = "kpi_name"
+[[sections]]
+key = "quarter"
+headings = ['^Q(?P<index>\\d) (?P<inline>.*)$']
+field = "narrative"
+collection = "quarters"
+key_field = "quarter"
+""",
+        encoding="utf-8",
+    )
+    result = parse_text("KPI ทดสอบ\nQ1 ครบ\nQ7 เกิน\n", grammars=load_grammars(grammar_dir))
+    assert result.records == []
+    (error,) = result.errors
+    assert (error.record_type, error.line_start, error.line_end) == ("error", 1, 3)
+    assert [(e.field, e.lines) for e in error.errors] == [("quarters.1.quarter", [3])]
+    assert "less than or equal to 4" in error.errors[0].message
