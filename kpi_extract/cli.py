@@ -7,14 +7,24 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+import pandas as pd
+from tqdm import tqdm
+
 from kpi_extract import __version__
+from kpi_extract.batch import convert
 from kpi_extract.errors import KpiExtractError
+from kpi_extract.inputs import InputError
 from kpi_extract.parse import parse_file
+from kpi_extract.schema import TABLES
+from kpi_extract.store import DatasetLockedError, OutputError, read_table
 from kpi_extract.textreport import report_file
 
 EXIT_OK = 0
 EXIT_INPUT_REFUSED = 1
 EXIT_USAGE = 2
+EXIT_LOCKED = 3
+EXIT_OUTPUT = 4
+EXIT_NO_INPUT = 5
 
 
 def _iter_files(inputs: Sequence[str]) -> Iterator[Path]:
@@ -50,6 +60,57 @@ def _cmd_parse(args: argparse.Namespace) -> int:
     return code
 
 
+def _cmd_convert(args: argparse.Namespace) -> int:
+    bar = None
+    if sys.stderr.isatty():
+        bar = tqdm(unit="doc", desc="convert", file=sys.stderr)
+    try:
+        summary = convert(
+            args.inputs,
+            args.out,
+            jobs=args.jobs,
+            fiscal_year=args.fiscal_year,
+            force=args.force,
+            pattern=args.pattern,
+            batch_size=args.batch_size,
+            commit_every=args.commit_every,
+            progress=bar.update if bar is not None else None,
+        )
+    except DatasetLockedError as exc:
+        print(f"kpi-extract: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
+    except OutputError as exc:
+        print(f"kpi-extract: {exc} (the previous dataset is unchanged)", file=sys.stderr)
+        return EXIT_OUTPUT
+    except InputError as exc:
+        print(f"kpi-extract: {exc}", file=sys.stderr)
+        return EXIT_NO_INPUT
+    finally:
+        if bar is not None:
+            bar.close()
+    print(summary.line())
+    return EXIT_INPUT_REFUSED if args.strict and summary.quarantined else EXIT_OK
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    table = read_table(args.dataset, args.table, args.columns.split(",") if args.columns else None)
+    frame = table.slice(0, args.limit).to_pandas()
+    with pd.option_context("display.max_columns", None, "display.width", 200):
+        print(f"{args.table}: {table.num_rows} rows")
+        print(frame.to_string(max_colwidth=40))
+    return EXIT_OK
+
+
+CONVERT_HELP = """exit codes:
+  0  done (quarantined inputs are listed in the quarantine table)
+  1  done, but --strict and some input was quarantined
+  2  usage error
+  3  another run is writing the output folder
+  4  the output folder cannot be written (the previous dataset is left intact)
+  5  an input path does not exist
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser of ``kpi-extract``."""
     parser = argparse.ArgumentParser(
@@ -76,6 +137,41 @@ def build_parser() -> argparse.ArgumentParser:
         "--fiscal-year", type=int, metavar="BE", help="fiscal year (BE) where a dump states none"
     )
     parse.set_defaults(run=_cmd_parse)
+    conv = commands.add_parser(
+        "convert",
+        help="convert files, folders and .zip archives into a Parquet dataset",
+        description="Convert report dumps into one Parquet dataset per table under --out. "
+        "Safe to re-run: unchanged inputs are skipped, changed ones replace their rows.",
+        epilog=CONVERT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    conv.add_argument("inputs", nargs="+", help="files, folders (recursive) or .zip archives")
+    conv.add_argument("--out", required=True, type=Path, help="output folder of the dataset")
+    conv.add_argument("--jobs", type=int, default=None, help="worker processes (default: cores)")
+    conv.add_argument(
+        "--fiscal-year", type=int, metavar="BE", help="fiscal year (BE) where a dump states none"
+    )
+    conv.add_argument("--force", action="store_true", help="re-parse every input")
+    conv.add_argument(
+        "--pattern", default="*.txt", help="file names read in folders and archives (*.txt)"
+    )
+    conv.add_argument("--strict", action="store_true", help="exit 1 when an input is quarantined")
+    conv.add_argument(
+        "--batch-size", type=int, default=500, help="documents parsed per batch (memory bound)"
+    )
+    conv.add_argument(
+        "--commit-every",
+        type=int,
+        default=10_000,
+        help="documents between two commits of the dataset (a kill loses at most these)",
+    )
+    conv.set_defaults(run=_cmd_convert)
+    show = commands.add_parser("show", help="print the first rows of a table of a dataset")
+    show.add_argument("dataset", type=Path, help="a folder written by convert")
+    show.add_argument("--table", default="kpis", choices=sorted(TABLES), help="table (kpis)")
+    show.add_argument("--columns", help="comma-separated columns (all)")
+    show.add_argument("--limit", type=int, default=10, help="rows to print (10)")
+    show.set_defaults(run=_cmd_show)
     return parser
 
 

@@ -1,0 +1,118 @@
+"""Inputs of a batch: files, folders (recursive) and ``.zip`` archives of dumps.
+
+Each input is an :class:`InputItem` named by a stable ``path``: the file's path as given, or
+``archive.zip!member/name.txt`` for a member of an archive. Folders and archives yield the
+files matching ``pattern`` (``*.txt`` by default); a file named on the command line is always
+an input. Symbolic links are followed only when they stay inside the folder given.
+Archive members are read in memory, never extracted, so no member path can escape anything;
+members larger than ``max_member_bytes`` (or compressed more than ``max_ratio`` times: a
+decompression bomb) and archives inside archives are not read but reported.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import zipfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+#: Larger members are refused (``too_large``); a dump is about 10 KB.
+MAX_MEMBER_BYTES: Final = 64 * 1024 * 1024
+#: Members compressed more than this are refused (``decompression_bomb``).
+MAX_RATIO: Final = 200
+
+
+@dataclass(frozen=True, slots=True)
+class InputItem:
+    """One input document: where it is, its size and modification time (for skipping)."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    archive: str | None = None
+    member: str | None = None
+    refused: str | None = None  # a reason code when the item must not be read
+
+
+class InputError(OSError):
+    """An input that does not exist or cannot be listed."""
+
+
+def _archive_items(
+    archive: Path, pattern: str, max_member_bytes: int, max_ratio: int
+) -> Iterator[InputItem]:
+    with zipfile.ZipFile(archive) as zf:
+        for info in sorted(zf.infolist(), key=lambda i: i.filename):
+            if info.is_dir():
+                continue
+            name = info.filename
+            path = f"{archive}!{name}"
+            mtime = info.CRC  # a member's "modification time": its CRC-32, with its size
+            refused = None
+            if name.lower().endswith(".zip"):
+                refused = "nested_archive"
+            elif not fnmatch.fnmatch(Path(name).name, pattern):
+                continue
+            elif info.file_size > max_member_bytes:
+                refused = "too_large"
+            elif info.compress_size and info.file_size / info.compress_size > max_ratio:
+                refused = "decompression_bomb"
+            yield InputItem(path, info.file_size, mtime, str(archive), name, refused)
+
+
+def _walk(root: Path, pattern: str) -> Iterator[Path]:
+    real_root = root.resolve()
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        dirs.sort()
+        for name in sorted(files):
+            path = Path(folder) / name
+            if not (fnmatch.fnmatch(name, pattern) or name.lower().endswith(".zip")):
+                continue
+            if path.is_symlink() and not path.resolve().is_relative_to(real_root):
+                continue  # a link out of the input tree is not followed
+            yield path
+
+
+def iter_inputs(
+    inputs: Sequence[str | Path],
+    *,
+    pattern: str = "*.txt",
+    max_member_bytes: int = MAX_MEMBER_BYTES,
+    max_ratio: int = MAX_RATIO,
+) -> Iterator[InputItem]:
+    """Every input document, in a stable order; raise :class:`InputError` for a bad path."""
+    for given in inputs:
+        root = Path(given)
+        if root.is_dir():
+            paths: Iterator[Path] = _walk(root, pattern)
+        elif root.is_file():
+            paths = iter([root])
+        else:
+            raise InputError(f"{root}: no such file or folder")
+        for path in paths:
+            if path.suffix.lower() == ".zip":
+                try:
+                    yield from _archive_items(path, pattern, max_member_bytes, max_ratio)
+                except (zipfile.BadZipFile, OSError):
+                    stat = path.stat()
+                    yield InputItem(
+                        str(path), stat.st_size, stat.st_mtime_ns, refused="bad_archive"
+                    )
+                continue
+            stat = path.stat()
+            yield InputItem(str(path), stat.st_size, stat.st_mtime_ns)
+
+
+def read_item(item: InputItem) -> bytes:
+    """The bytes of one input (an archive member is read in memory, size-bounded)."""
+    if item.archive is None:
+        return Path(item.path).read_bytes()
+    assert item.member is not None
+    with zipfile.ZipFile(item.archive) as zf, zf.open(item.member) as member:
+        data = member.read(item.size + 1)
+    if len(data) > item.size:
+        raise OSError(f"{item.path}: member larger than its header says")
+    return data

@@ -1,0 +1,301 @@
+"""Stage 8: the Parquet dataset on disk, written in atomic generations.
+
+Layout of an output folder ``DIR``::
+
+    DIR/kpis -> current/kpis             one link per table (what users read)
+    DIR/current -> .kpi_extract/generations/00000007
+    DIR/.kpi_extract/generations/00000007/_manifest.json
+    DIR/.kpi_extract/generations/00000007/kpis/fiscal_year_be=2564/part-....parquet
+    DIR/.kpi_extract/staging/<run>/...   parts written by a run, not yet committed
+    DIR/.kpi_extract/lock                held (flock) by the run in progress
+
+Part files are immutable. A commit builds a new generation folder out of hard links to the
+parts that stay, rewritten copies of the parts that lose rows (a changed input's old rows),
+and the run's new parts; then it replaces the ``current`` link in one atomic rename. A run
+killed at any moment leaves ``current`` on the previous, complete generation; leftovers are
+removed by the next run. The lock is an ``flock`` the kernel drops when the process dies.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Final
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from kpi_extract.errors import KpiExtractError
+from kpi_extract.faults import checkpoint
+from kpi_extract.schema import SCHEMA_VERSION, TABLES
+
+STATE_DIR: Final = ".kpi_extract"
+NULL_PARTITION: Final = "__HIVE_DEFAULT_PARTITION__"
+_COMPRESSION: Final = "zstd"
+_PLACEHOLDER: Final = "part-empty"
+
+
+class DatasetLockedError(KpiExtractError):
+    """Another run holds the output folder. Code: ``locked``."""
+
+
+class OutputError(KpiExtractError):
+    """The output folder cannot be written (read-only, full, not ours). Code: ``output``."""
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_parquet(table: pa.Table, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        pq.write_table(table, handle, compression=_COMPRESSION)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+class Store:
+    """An output folder: its current generation and the way to commit a new one."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.state = root / STATE_DIR
+        self.generations = self.state / "generations"
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def current_dir(self) -> Path | None:
+        """The folder of the current generation, or ``None`` before the first commit."""
+        link = self.root / "current"
+        return link.resolve() if link.is_symlink() else None
+
+    def manifest(self) -> dict[str, Any]:
+        """The current generation's manifest (empty before the first commit)."""
+        current = self.current_dir()
+        if current is None:
+            return {"generation": 0, "parts": {name: [] for name in TABLES}}
+        data: dict[str, Any] = json.loads((current / "_manifest.json").read_text("utf-8"))
+        return data
+
+    def read(self, name: str, columns: list[str] | None = None) -> pa.Table:
+        """One table of the current generation (empty with its schema if none)."""
+        schema = TABLES[name].schema
+        current = self.current_dir()
+        parts = self.manifest()["parts"].get(name, [])
+        if current is None or not parts:
+            empty = schema.empty_table()
+            return empty.select(columns) if columns else empty
+        dataset = ds.dataset([str(current / p) for p in parts], schema=schema, format="parquet")
+        return dataset.to_table(columns=columns)
+
+    def read_rows(self, name: str, key: str, values: list[str]) -> list[dict[str, Any]]:
+        """Rows of one table whose ``key`` column is one of ``values``."""
+        table = self.read(name)
+        mask = pc.is_in(table.column(key), value_set=pa.array(values, pa.string()))
+        rows: list[dict[str, Any]] = table.filter(mask).to_pylist()
+        return rows
+
+    # -- locking ---------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the folder's lock for a run; refuse when another run holds it."""
+        try:
+            self.state.mkdir(parents=True, exist_ok=True)
+            handle = (self.state / "lock").open("a+")
+        except OSError as exc:
+            raise OutputError("output", f"cannot write to {self.root}: {exc}") from None
+        try:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.seek(0)
+                holder = handle.read().strip() or "unknown"
+                raise DatasetLockedError(
+                    "locked",
+                    f"another kpi-extract run is writing {self.root} (pid {holder}); "
+                    "wait for it to finish",
+                ) from None
+            handle.seek(0)
+            handle.truncate()
+            handle.write(str(os.getpid()))
+            handle.flush()
+            yield
+        finally:
+            handle.close()
+
+    def begin(self) -> Transaction:
+        """Start writing a new generation (call under :meth:`locked`)."""
+        return Transaction(self)
+
+    # -- housekeeping ----------------------------------------------------------------------
+
+    def collect_garbage(self, keep: int = 2) -> None:
+        """Remove generations but the newest ``keep``, and leftovers of killed runs."""
+        current = self.current_dir()
+        if self.generations.is_dir():
+            done = sorted(p for p in self.generations.iterdir() if p.name.isdigit())
+            for old in done[:-keep]:
+                if old != current:
+                    shutil.rmtree(old, ignore_errors=True)
+            for tmp in self.generations.glob("tmp-*"):
+                shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(self.state / "staging", ignore_errors=True)
+
+
+class Transaction:
+    """Parts written by one run, removals to apply, and commits of new generations."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.run = uuid.uuid4().hex[:12]
+        self.staging = store.state / "staging" / self.run
+        self.staged: dict[str, list[str]] = {name: [] for name in TABLES}
+        self.removals: dict[str, set[str]] = {name: set() for name in TABLES}
+        self.fresh: set[str] = set()  # parts written by this run: never filtered
+        self.sequence = 0
+
+    def write(self, name: str, rows: list[dict[str, Any]]) -> None:
+        """Stage ``rows`` of table ``name`` as new parts (one per fiscal year)."""
+        if not rows:
+            return
+        table_def = TABLES[name]
+        groups: dict[object, list[dict[str, Any]]] = {}
+        if table_def.partitioned:
+            for row in rows:
+                groups.setdefault(row.get("fiscal_year_be"), []).append(row)
+        else:
+            groups[None] = rows
+        for year, group in sorted(groups.items(), key=lambda item: str(item[0])):
+            self.sequence += 1
+            folder = name
+            if table_def.partitioned:
+                folder += f"/fiscal_year_be={NULL_PARTITION if year is None else year}"
+            relative = f"{folder}/part-{self.run}-{self.sequence:06d}.parquet"
+            table = pa.Table.from_pylist(group, schema=table_def.with_metadata())
+            try:
+                _write_parquet(table, self.staging / relative)
+            except OSError as exc:
+                raise OutputError("output", f"cannot write {self.staging}: {exc}") from None
+            self.staged[name].append(relative)
+            checkpoint("staged")
+
+    def remove(self, name: str, keys: set[str]) -> None:
+        """Delete, at the next commit, the rows of ``name`` whose key is in ``keys``."""
+        self.removals[name] |= keys
+
+    def commit(self) -> int:
+        """Make everything staged and removed visible at once; return the generation."""
+        try:
+            return self._commit()
+        except OSError as exc:
+            raise OutputError("output", f"cannot commit to {self.store.root}: {exc}") from None
+
+    def _commit(self) -> int:
+        store = self.store
+        base = store.current_dir()
+        manifest = store.manifest()
+        if base is not None and not any(self.staged.values()) and not any(self.removals.values()):
+            return int(manifest["generation"])  # nothing changed: no new generation
+        store.generations.mkdir(parents=True, exist_ok=True)
+        numbers = [int(p.name) for p in store.generations.iterdir() if p.name.isdigit()]
+        number = max([int(manifest["generation"]), *numbers]) + 1
+        tmp = store.generations / f"tmp-{number:08d}-{self.run}"
+        parts: dict[str, list[str]] = {}
+        for name, table_def in TABLES.items():
+            kept: list[str] = []
+            for relative in manifest["parts"].get(name, []):
+                assert base is not None
+                if Path(relative).name.startswith(_PLACEHOLDER):
+                    continue  # re-made below if the table is still empty
+                kept += self._carry(base / relative, tmp, relative, table_def.key, name)
+            for relative in self.staged[name]:
+                (tmp / relative).parent.mkdir(parents=True, exist_ok=True)
+                os.rename(self.staging / relative, tmp / relative)
+                self.fresh.add(relative)
+                kept.append(relative)
+            if not kept:
+                # An empty table still reads with its schema (DuckDB needs a file to glob).
+                kept.append(f"{name}/{_PLACEHOLDER}.parquet")
+                _write_parquet(table_def.with_metadata().empty_table(), tmp / kept[0])
+            parts[name] = sorted(kept)
+            self.staged[name] = []
+        checkpoint("linked")
+        self._write_manifest(tmp, number, parts)
+        final = store.generations / f"{number:08d}"
+        os.rename(tmp, final)
+        _fsync_dir(store.generations)
+        checkpoint("renamed")
+        self._point_current(final)
+        checkpoint("pointed")
+        self.removals = {name: set() for name in TABLES}
+        return number
+
+    def _carry(self, source: Path, tmp: Path, relative: str, key: str, name: str) -> list[str]:
+        """Bring one part into the new generation: linked, rewritten without rows, or gone."""
+        target = tmp / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        removals = self.removals[name]
+        if removals and relative not in self.fresh:
+            keys = pq.read_table(source, columns=[key]).column(key)
+            value_set = pa.array(sorted(removals), pa.string())
+            hit = pc.is_in(keys, value_set=value_set)
+            if pc.any(hit).as_py():
+                table = pq.read_table(source, schema=TABLES[name].with_metadata())
+                kept = table.filter(pc.invert(pc.is_in(table.column(key), value_set=value_set)))
+                if kept.num_rows == 0:
+                    return []
+                self.sequence += 1
+                renamed = str(
+                    Path(relative).with_name(f"part-{self.run}-{self.sequence:06d}.parquet")
+                )
+                _write_parquet(kept, tmp / renamed)
+                return [renamed]
+        os.link(source, target)
+        return [relative]
+
+    def _write_manifest(self, tmp: Path, number: int, parts: dict[str, list[str]]) -> None:
+        manifest = {"generation": number, "schema_version": SCHEMA_VERSION, "parts": parts}
+        path = tmp / "_manifest.json"
+        with path.open("w", encoding="utf-8") as handle:
+            json.dump(manifest, handle, indent=1, sort_keys=True)
+            handle.flush()
+            os.fsync(handle.fileno())
+        _fsync_dir(tmp)
+
+    def _point_current(self, final: Path) -> None:
+        root = self.store.root
+        link = root / "current"
+        tmp_link = root / f".current-{self.run}"
+        tmp_link.symlink_to(final.relative_to(root))
+        os.replace(tmp_link, link)
+        for name in TABLES:
+            table_link = root / name
+            if table_link.is_symlink():
+                continue
+            if table_link.exists():
+                raise OutputError("output", f"{table_link} exists and is not kpi-extract's link")
+            table_link.symlink_to(Path("current") / name)
+        _fsync_dir(root)
+
+    def discard(self) -> None:
+        """Forget what this run staged (after an error)."""
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def read_table(root: str | Path, name: str, columns: list[str] | None = None) -> pa.Table:
+    """Read one table of a dataset written by ``kpi-extract convert``."""
+    return Store(Path(root)).read(name, columns)
