@@ -29,12 +29,13 @@ unit: $(STAMP) ## the test suite only (unit, golden, property tests, doctests)
 
 test: lint unit ## lint, type-check, then the whole test suite (what CI runs)
 
-demo: $(STAMP) ## convert samples/ into a Parquet dataset in build/demo and show a few rows
+demo: $(STAMP) ## convert samples/ into build/demo, show a few rows, end with the audit summary
 	rm -rf $(DEMO_OUT)
 	$(BIN)/kpi-extract convert samples --out $(DEMO_OUT)
 	$(BIN)/kpi-extract show $(DEMO_OUT) --table documents --columns path,encoding,layout,record_count,status --limit 20
 	$(BIN)/kpi-extract show $(DEMO_OUT) --table kpis --columns kpi_code,fiscal_year_be,target_value,target_unit,achieved_value --limit 11
 	$(BIN)/kpi-extract show $(DEMO_OUT) --table progress_reports --columns project_code,no,date,progress_pct,budget_spent --limit 6
+	$(BIN)/kpi-extract audit $(DEMO_OUT) --html $(DEMO_OUT)/audit.html --top 5
 
 golden: $(STAMP) ## rewrite samples/*/*.expected.json from the parser (review the diff!)
 	$(BIN)/python -m tests.golden

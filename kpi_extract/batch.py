@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from kpi_extract import __version__
+from kpi_extract.audit import DATASET_SCOPE, audit_conflicts, audit_tables
 from kpi_extract.errors import DecodeError, KpiExtractError, LayoutError
 from kpi_extract.faults import checkpoint
 from kpi_extract.grammar import load_grammars
@@ -33,9 +34,10 @@ from kpi_extract.inputs import InputItem, iter_inputs, read_item
 from kpi_extract.parse import parse_bytes
 from kpi_extract.rows import Row, Rows, error_rows, quarantine_row, record_rows
 from kpi_extract.schema import TABLES
-from kpi_extract.store import Store
+from kpi_extract.store import Store, Transaction
 
-DATA_TABLES: Final = tuple(t for t, d in TABLES.items() if d.key == "doc_id")
+# Tables whose rows belong to one document's content (audit_findings: scope = doc_id).
+DATA_TABLES: Final = tuple(t for t, d in TABLES.items() if d.key in ("doc_id", "scope"))
 _HAS_DATA: Final = ("parsed", "partial")
 _PR_SET_PDEATHSIG: Final = 1
 
@@ -132,6 +134,8 @@ def process(item: InputItem, known_sha: str | None, fiscal_year: int | None) -> 
     except (KpiExtractError, Exception) as exc:  # a bug must not stop the batch
         return _quarantined(item, sha, "parse", "internal_error", f"{type(exc).__name__}: {exc}")
     rows = record_rows(result.records, sha, item.path)
+    for finding in audit_tables(rows.tables):
+        rows.add("audit_findings", finding)
     for w in result.warnings:
         rows.add(
             "warnings",
@@ -283,6 +287,20 @@ class _Run:
             self.tx.remove(table, {doc_id})
 
 
+def refresh_conflicts(store: Store, tx: Transaction) -> int:
+    """Recompute the dataset-wide findings (``kpi_conflict``); commit only if they changed."""
+    columns = ["record_id", "doc_id", "source", "layout", "fiscal_year_be", "agency_code"]
+    columns += ["kpi_code", "target_value", "target_unit", "achieved_value", "provenance"]
+    fresh = audit_conflicts(store.read("kpis", columns).to_pylist())
+    findings = store.read("audit_findings").to_pylist()
+    current = [f for f in findings if f["scope"] == DATASET_SCOPE]
+    ids = sorted(f["finding_id"] for f in fresh)
+    if ids != sorted(f["finding_id"] for f in current):
+        tx.remove("audit_findings", {DATASET_SCOPE})
+        tx.write("audit_findings", fresh)
+    return tx.commit()
+
+
 def convert(
     inputs: Sequence[str | Path],
     out: str | Path,
@@ -323,7 +341,8 @@ def convert(
         except BaseException:
             run.tx.discard()
             raise
-        run.summary.generation = run.tx.commit()
+        run.tx.commit()
+        run.summary.generation = refresh_conflicts(store, run.tx)
         store.collect_garbage()
     run.summary.elapsed = time.monotonic() - started
     return run.summary

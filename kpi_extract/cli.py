@@ -11,12 +11,14 @@ import pandas as pd
 from tqdm import tqdm
 
 from kpi_extract import __version__
+from kpi_extract.audit.dataset import audit_dataset
+from kpi_extract.audit.report import Quoter, html_report, summary_text
 from kpi_extract.batch import convert
 from kpi_extract.errors import KpiExtractError
 from kpi_extract.inputs import InputError
 from kpi_extract.parse import parse_file
 from kpi_extract.schema import TABLES
-from kpi_extract.store import DatasetLockedError, OutputError, read_table
+from kpi_extract.store import DatasetLockedError, OutputError, Store, read_table
 from kpi_extract.textreport import report_file
 
 EXIT_OK = 0
@@ -101,6 +103,31 @@ def _cmd_show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_audit(args: argparse.Namespace) -> int:
+    store = Store(args.dataset)
+    if store.current_dir() is None:
+        print(f"kpi-extract: {args.dataset} is not a dataset written by convert", file=sys.stderr)
+        return EXIT_NO_INPUT
+    try:
+        findings, changed = audit_dataset(store)
+    except DatasetLockedError as exc:
+        print(f"kpi-extract: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
+    except OutputError as exc:
+        print(f"kpi-extract: {exc} (the previous dataset is unchanged)", file=sys.stderr)
+        return EXIT_OUTPUT
+    quoter = Quoter.for_findings(store, findings)
+    print(summary_text(findings, quoter, top=args.top))
+    if not changed:
+        print("(audit_findings unchanged)")
+    if args.html is not None:
+        kpis = store.read("kpis").to_pylist()
+        title = f"kpi_extract audit of {args.dataset}"
+        args.html.write_text(html_report(findings, kpis, quoter, title), encoding="utf-8")
+        print(f"wrote {args.html}")
+    return EXIT_OK
+
+
 CONVERT_HELP = """exit codes:
   0  done (quarantined inputs are listed in the quarantine table)
   1  done, but --strict and some input was quarantined
@@ -166,6 +193,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="documents between two commits of the dataset (a kill loses at most these)",
     )
     conv.set_defaults(run=_cmd_convert)
+    audit = commands.add_parser(
+        "audit",
+        help="audit a dataset: store audit_findings, print a ranked summary",
+        description="Recompute the audit findings of a dataset written by convert, store "
+        "them in its audit_findings table and print counts per rule and agency and the most "
+        "serious findings with their source lines.",
+    )
+    audit.add_argument("dataset", type=Path, help="a folder written by convert")
+    audit.add_argument("--html", type=Path, help="also write a self-contained HTML report")
+    audit.add_argument("--top", type=int, default=10, help="findings quoted in full (10)")
+    audit.set_defaults(run=_cmd_audit)
     show = commands.add_parser("show", help="print the first rows of a table of a dataset")
     show.add_argument("dataset", type=Path, help="a folder written by convert")
     show.add_argument("--table", default="kpis", choices=sorted(TABLES), help="table (kpis)")

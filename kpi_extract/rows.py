@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Final
 
+from kpi_extract import judge
 from kpi_extract.models import KpiRecord, ProjectRecord, Quantity, Record, RecordError
 
 Row = dict[str, Any]
@@ -98,6 +99,15 @@ def _child(record: Record, doc_id: str) -> Row:
     }
 
 
+def _target_met(record: KpiRecord) -> bool | None:
+    target, achieved = record.target, record.achieved
+    if not judge.same_unit(target.unit, achieved.unit):
+        return None
+    return judge.met(
+        achieved.value, target.value, target.direction, target.comparator, record.kpi_name
+    )
+
+
 def _kpi(record: KpiRecord, doc_id: str, out: Rows, scale: _Scaler) -> None:
     out.add(
         "kpis",
@@ -111,6 +121,10 @@ def _kpi(record: KpiRecord, doc_id: str, out: Rows, scale: _Scaler) -> None:
             "kpi_level": record.kpi_level,
             **_quantity("target", record.target, scale),
             **_quantity("achieved", record.achieved, scale),
+            "target_met": _target_met(record),
+            "better": judge.better(
+                record.target.direction, record.target.comparator, record.kpi_name
+            ),
             "assessment_quarter": record.assessment.quarter,
             "assessment_score": scale(record.assessment.score, _VALUE_EXP, "assessment.score"),
             "quarter_table_unit": record.quarter_table_unit,

@@ -9,7 +9,9 @@ its path joined by ``_`` (``target.value`` -> ``target_value``). Types, chosen o
 - money (baht): ``decimal128(38, 2)``, exact to the satang;
 - dates: ``date32`` (Gregorian, converted from the Buddhist Era);
 - line numbers: ``int32``; lists of lines: ``list<int32>``; ``provenance``:
-  ``map<string, list<int32>>`` (field -> lines).
+  ``map<string, list<int32>>`` (field -> lines);
+- ``target_met`` / ``better``: whether the achieved value meets the target, and which way is
+  better, by the one definition of :mod:`kpi_extract.judge` (null when it cannot be told).
 
 Data tables are laid out hive-style by ``fiscal_year_be`` (``fiscal_year_be=2564/``, unknown
 years in ``fiscal_year_be=__HIVE_DEFAULT_PARTITION__/``) and also carry the column in every
@@ -127,6 +129,8 @@ TABLES: Final[dict[str, TableDef]] = {
                     *_quantity("target"),
                     *_quantity("achieved"),
                     *_fields(
+                        ("target_met", pa.bool_()),
+                        ("better", pa.string()),
                         ("assessment_quarter", pa.int32()),
                         ("assessment_score", VALUE),
                         ("quarter_table_unit", pa.string()),
@@ -293,6 +297,33 @@ TABLES: Final[dict[str, TableDef]] = {
             ),
             partitioned=True,
             key="doc_id",
+        ),
+        TableDef(
+            "audit_findings",
+            pa.schema(
+                _fields(
+                    ("scope", pa.string()),
+                    ("finding_id", pa.string()),
+                    ("rule_id", pa.string()),
+                    ("severity", pa.string()),
+                    ("title_en", pa.string()),
+                    ("title_th", pa.string()),
+                    ("record_id", pa.string()),
+                    ("doc_id", pa.string()),
+                    ("source", pa.string()),
+                    ("layout", pa.string()),
+                    ("fiscal_year_be", pa.int32()),
+                    ("agency_code", pa.string()),
+                    ("kpi_code", pa.string()),
+                    ("project_code", pa.string()),
+                    ("quarter", pa.int32()),
+                    ("message", pa.string()),
+                    ("values", pa.map_(pa.string(), pa.string())),
+                    ("lines", LINES),
+                )
+            ),
+            partitioned=True,
+            key="scope",
         ),
         TableDef(
             "quarantine",
