@@ -62,6 +62,18 @@ def _cmd_parse(args: argparse.Namespace) -> int:
     return code
 
 
+def _refused(exc: Exception) -> int:
+    """Report a run that could not go on; return its exit code."""
+    if isinstance(exc, DatasetLockedError):
+        print(f"kpi-extract: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
+    if isinstance(exc, OutputError):
+        print(f"kpi-extract: {exc} (the previous dataset is unchanged)", file=sys.stderr)
+        return EXIT_OUTPUT
+    print(f"kpi-extract: {exc}", file=sys.stderr)
+    return EXIT_NO_INPUT
+
+
 def _cmd_convert(args: argparse.Namespace) -> int:
     bar = None
     if sys.stderr.isatty():
@@ -78,15 +90,8 @@ def _cmd_convert(args: argparse.Namespace) -> int:
             commit_every=args.commit_every,
             progress=bar.update if bar is not None else None,
         )
-    except DatasetLockedError as exc:
-        print(f"kpi-extract: {exc}", file=sys.stderr)
-        return EXIT_LOCKED
-    except OutputError as exc:
-        print(f"kpi-extract: {exc} (the previous dataset is unchanged)", file=sys.stderr)
-        return EXIT_OUTPUT
-    except InputError as exc:
-        print(f"kpi-extract: {exc}", file=sys.stderr)
-        return EXIT_NO_INPUT
+    except (DatasetLockedError, OutputError, InputError) as exc:
+        return _refused(exc)
     finally:
         if bar is not None:
             bar.close()
@@ -110,12 +115,8 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         return EXIT_NO_INPUT
     try:
         findings, changed = audit_dataset(store)
-    except DatasetLockedError as exc:
-        print(f"kpi-extract: {exc}", file=sys.stderr)
-        return EXIT_LOCKED
-    except OutputError as exc:
-        print(f"kpi-extract: {exc} (the previous dataset is unchanged)", file=sys.stderr)
-        return EXIT_OUTPUT
+    except (DatasetLockedError, OutputError) as exc:
+        return _refused(exc)
     quoter = Quoter.for_findings(store, findings)
     print(summary_text(findings, quoter, top=args.top))
     if not changed:
