@@ -160,6 +160,15 @@ _PATTERN = regex.compile(
     regex.VERBOSE,
 )
 _DIGIT = regex.compile("[0-9]")  # every form has a year: no digit, no date
+_TRANSLATED = regex.compile("[\u0e50-\u0e59\u200b]")  # what _MATCH_TABLE changes
+# A cheap test run before the full pattern: every form has a month name or abbreviation
+# (full names end in คม, ยน, พันธ; abbreviations are letters around a dot, or one of the
+# dotless ones), a numeric or ISO date (two separators), or a year after พ.ศ./ค.ศ. (ศ),
+# ปีงบ or เดือน. A line with none of these (``1.00``, ``100 / 100``) has no date.
+_MAYBE_DATE = regex.compile(
+    r"\d[/.\-]\d{1,2}[/.\-]\d|คม|ยน|พันธ|[\u0e01-\u0e4e]\.\s?[ก-ฮ]|ศ|ปีงบ|เดือน|"
+    r"(?:มค|กพ|มีค|เมย|พค|มิย|กค|สค|กย|ตค|พย|ธค)"
+)
 # A day and a year around a word that is no month we know (``11 ตุลา 2562``).
 _UNKNOWN_MONTH = regex.compile(
     rf"""{_slot(_PREFIX, "a_")}[0-9]{{1,2}}\s*(?P<word>{_THAI_LETTER}[\u0e01-\u0e4e.\s]*?)
@@ -355,8 +364,10 @@ def find_dates(text: str) -> list[DateMention]:
     >>> find_dates("31 เม.ย. 2564")[0].error
     'impossible date: day is out of range for month'
     """
-    matched = text.translate(_MATCH_TABLE)
+    matched = text.translate(_MATCH_TABLE) if _TRANSLATED.search(text) else text
     if not _DIGIT.search(matched):
+        return []
+    if not _MAYBE_DATE.search(matched):
         return []
     return [_mention(m, text)[1] for m in _PATTERN.finditer(matched)]
 

@@ -22,14 +22,14 @@ class Detection:
     scores: dict[str, int]
 
 
-def score(grammar: Grammar, lines: list[str]) -> int:
-    """How many of the grammar's detect patterns match some line."""
-    return sum(1 for pattern in grammar.detect if any(pattern.search(line) for line in lines))
+def score(grammar: Grammar, text: str) -> int:
+    """How many of the grammar's detect patterns match some line of ``text``."""
+    return sum(1 for pattern in grammar.detect if pattern.search(text))
 
 
-def detect(grammars: GrammarSet, lines: list[str], *, source: str | None = None) -> Detection:
-    """Choose the grammar of ``lines``; raise :class:`LayoutError` when none fits."""
-    scores = {grammar.name: score(grammar, lines) for grammar in grammars}
+def detect(grammars: GrammarSet, text: str, *, source: str | None = None) -> Detection:
+    """Choose the grammar of ``text``; raise :class:`LayoutError` when none fits."""
+    scores = {grammar.name: score(grammar, text) for grammar in grammars}
     best: Grammar | None = None
     for grammar in grammars:
         fits = scores[grammar.name] >= grammar.spec.detect.min_score

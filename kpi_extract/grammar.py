@@ -51,8 +51,8 @@ def _check_converter(name: str) -> str:
     return name
 
 
-def _compile(pattern: str) -> Pattern:
-    return regex.compile(pattern, regex.VERSION1 if "{e<=" in pattern else regex.VERSION0)
+def _compile(pattern: str, flags: int = 0) -> Pattern:
+    return regex.compile(pattern, flags | (regex.VERSION1 if "{e<=" in pattern else regex.VERSION0))
 
 
 RegexText = Annotated[str, AfterValidator(_check_pattern)]
@@ -222,6 +222,9 @@ class Grammar:
     record_start: tuple[Pattern, ...]
     noise: tuple[Noise, ...]
     sections: tuple[Section, ...]
+    #: Every noise, record-start and heading pattern in one alternation: a line it does not
+    #: match is plain content, and the segmenter skips trying them one by one.
+    special: Pattern
 
     @property
     def name(self) -> str:
@@ -289,17 +292,23 @@ def compile_grammar(spec: GrammarSpec, path: Path) -> Grammar:
                 item_start=_compile(section.items.start) if section.items else None,
             )
         )
+    noise = tuple(
+        Noise(n.kind, _compile(p), frozenset(n.sections), n.attach)
+        for n in spec.noise
+        for p in n.patterns
+    )
+    patterns = [n.pattern.pattern for n in noise] + list(spec.record.start)
+    patterns += [h for section in spec.sections for h in section.headings]
+    special = regex.compile("|".join(f"(?:{p})" for p in patterns), regex.VERSION1)
     return Grammar(
         spec=spec,
         path=path,
-        detect=tuple(_compile(p) for p in spec.detect.patterns),
+        # Detect patterns run once over the whole text: ^ and $ are line anchors there.
+        detect=tuple(_compile(p, regex.MULTILINE) for p in spec.detect.patterns),
         record_start=tuple(_compile(p) for p in spec.record.start),
-        noise=tuple(
-            Noise(n.kind, _compile(p), frozenset(n.sections), n.attach)
-            for n in spec.noise
-            for p in n.patterns
-        ),
+        noise=noise,
         sections=tuple(sections),
+        special=special,
     )
 
 

@@ -17,7 +17,8 @@ changed but reported as a :class:`~kpi_extract.diagnostics.Diagnostic` with its 
 ``lost_character`` (a ``?`` where the exporter lost a character) and ``truncated_field``
 (a field cut off and marked with ``%``), ``replacement_character`` (U+FFFD left by decoding).
 
-Where pythainlp is used and why not elsewhere: :func:`thai_digits_to_arabic` is pythainlp's.
+Where pythainlp is used and why not elsewhere: :func:`thai_digits_to_arabic` keeps
+pythainlp's mapping but uses ``str.replace`` (speed; a test compares the two).
 ``pythainlp.util.normalize`` is not used: it collapses spaces and newlines (line numbers would
 move) and rewrites follow vowels; its ``remove_zw`` misses ZWJ, word joiner and soft hyphen.
 
@@ -32,7 +33,6 @@ from dataclasses import dataclass, field
 from typing import Final
 
 import regex
-from pythainlp.util import thai_digit_to_arabic_digit
 
 from kpi_extract.diagnostics import Diagnostic
 
@@ -40,6 +40,7 @@ _ZERO_WIDTH_RE: Final = regex.compile("[\u200b\u200c\u200d\u2060\u00ad\ufeff]")
 # Every space separator but the ASCII one, and the line breakers that are not LF.
 _SPACES_RE: Final = regex.compile("[^\\S\\n\\t ]|[\u2028\u2029\u0085\u000b\u000c]")
 _THAI_DIGIT_RE: Final = regex.compile("[\u0e50-\u0e59]")
+_THAI_DIGIT_PAIRS: Final = tuple((chr(0x0E50 + d), str(d)) for d in range(10))
 # Nikhahit, any tone marks, sara aa: the decomposed spelling of sara am.
 _DECOMPOSED_SARA_AM_RE: Final = regex.compile("\u0e4d([\u0e48-\u0e4b]*)\u0e32")
 _STRAY_SARA_AA_RE: Final = regex.compile("\u0e33\u0e32+")
@@ -73,13 +74,19 @@ def normalise_spaces(text: str) -> tuple[str, int]:
 
 
 def thai_digits_to_arabic(text: str) -> tuple[str, int]:
-    """Convert Thai digits to Arabic ones (pythainlp), even inside one number.
+    """Convert Thai digits to Arabic ones, even inside one number.
+
+    Same mapping as pythainlp's ``thai_digit_to_arabic_digit`` (a test holds them equal),
+    done with ten ``str.replace``: much faster on a 10 KB dump (pythainlp, and
+    ``str.translate``, go character by character), and this step runs on every document.
 
     >>> thai_digits_to_arabic("๕.๒.๑ เวลา 08.๓0")
     ('5.2.1 เวลา 08.30', 4)
     """
     count = len(_THAI_DIGIT_RE.findall(text))
-    return (thai_digit_to_arabic_digit(text), count) if count else (text, 0)
+    for thai, arabic in _THAI_DIGIT_PAIRS if count else ():
+        text = text.replace(thai, arabic)
+    return text, count
 
 
 def compose_sara_am(text: str) -> tuple[str, int]:

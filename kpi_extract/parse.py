@@ -66,7 +66,7 @@ def parse_text(
     doc_id = doc_id or document_id(text.encode("utf-8"))
     normalised = normalise(text)
     raw_lines = normalised.text.split("\n")
-    detection = detect(grammars, raw_lines, source=source)
+    detection = detect(grammars, normalised.text, source=source)
     lines = [Line(number, line) for number, line in enumerate(raw_lines, start=1)]
     segmented = segment(detection.grammar, lines)
     if not segmented.records:

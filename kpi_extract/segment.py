@@ -102,6 +102,12 @@ def segment(grammar: Grammar, lines: list[Line]) -> Segmented:
     for line in lines:
         if not line.text.strip():
             continue
+        plain = current is not None and block is not None and not leading
+        if plain and not grammar.special.search(line.text):
+            assert current is not None and block is not None
+            block.lines.append(line)  # plain content: no noise, start or heading can match
+            current.line_end = line.number
+            continue
         noise = match_noise(grammar, line.text, block.key if block else None)
         if noise is not None:
             if noise.attach == "next":

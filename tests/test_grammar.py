@@ -113,7 +113,7 @@ def test_detection_is_unambiguous_on_every_sample() -> None:
     grammars = load_grammars()
     for sample in sample_files():
         text = sample.read_bytes().decode("cp874" if "cp874" in sample.name else "utf-8")
-        detection = detect(grammars, text.replace("\r", "").split("\n"))
+        detection = detect(grammars, text.replace("\r", ""))
         own = detection.scores[sample.parent.name]
         others = [s for name, s in detection.scores.items() if name != sample.parent.name]
         assert detection.grammar.name == sample.parent.name
@@ -124,10 +124,10 @@ def test_ties_go_to_the_grammar_listed_first() -> None:
     grammars = load_grammars()
     # One line each of layouts A and B: both score 1 below their min_score of 2 ...
     with pytest.raises(LayoutError) as caught:
-        detect(grammars, ["1. ชื่อตัวชี้วัด : x", "รายละเอียดตัวชี้วัด"])
+        detect(grammars, "1. ชื่อตัวชี้วัด : x\nรายละเอียดตัวชี้วัด")
     assert caught.value.code == "unknown_layout"
     # ... two lines each: 2 points for both, and kpi_result is listed first.
     lines = ["1. ชื่อตัวชี้วัด : x", "5. เป้าหมาย : 5", "รายละเอียดตัวชี้วัด", "ค่าเป้าหมาย ร้อยละ : 5"]
-    detection = detect(grammars, lines)
+    detection = detect(grammars, "\n".join(lines))
     assert detection.scores["kpi_result"] == detection.scores["kpi_detail"] == 2
     assert detection.grammar.name == "kpi_result"

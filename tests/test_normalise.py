@@ -5,6 +5,7 @@ import unicodedata
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pythainlp.util import thai_digit_to_arabic_digit
 
 from kpi_extract import normalise as normalise_module
 from kpi_extract.decode import count_lines, decode_bytes
@@ -124,3 +125,8 @@ def test_seed_003_lost_characters() -> None:
         ("lost_character", 61),
     ]
     assert "พ.ศ 2564 (รอบสิ้นปีงบประมาณ)" in result.text.split("\n")[67]
+
+
+def test_digit_step_agrees_with_pythainlp() -> None:
+    text = "๐๑๒๓๔๕๖๗๘๙ ปี ๒๕๖๔ 08.๓0 ๕.๒.๑"
+    assert normalise_module.thai_digits_to_arabic(text)[0] == thai_digit_to_arabic_digit(text)
