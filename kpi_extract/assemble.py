@@ -28,7 +28,7 @@ from kpi_extract.models import (
     RecordError,
     SectionText,
 )
-from kpi_extract.segment import RecordBlock
+from kpi_extract.segment import RecordBlock, too_long
 
 #: Dates in these kinds of mention say which fiscal year a report is about.
 _DATED_KINDS = ("date", "month")
@@ -108,6 +108,8 @@ def _mentions(block: RecordBlock) -> list[DateMention]:
     out = []
     for section in block.sections:
         for line in section.lines:
+            if too_long(line.text):
+                continue  # reported as long_line; not searched
             for mention in find_dates(line.text):
                 out.append(
                     DateMention(

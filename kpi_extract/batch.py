@@ -6,21 +6,20 @@
 - An input whose size and modification time are unchanged is skipped without reading; one
   whose bytes are unchanged is skipped after hashing; a changed one replaces its rows; a new
   one adds its rows. ``force`` re-parses everything.
-- Documents are parsed by ``jobs`` worker processes, ``batch_size`` at a time; rows of one
-  batch at most are held in memory. A commit (atomic, see :mod:`kpi_extract.store`) follows
-  every ``commit_every`` documents and ends the run.
+- Documents are parsed by ``jobs`` worker processes (0: in this process, for debugging),
+  ``batch_size`` at a time; rows of one batch at most are held in memory. A document that
+  takes longer than ``timeout`` seconds, or crashes its worker, is quarantined (``timeout``,
+  ``crashed``); one larger than :data:`MAX_DOCUMENT_BYTES` is quarantined unread.
+- A commit (atomic, see :mod:`kpi_extract.store`) follows every ``commit_every``
+  documents and ends the run.
 """
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import hashlib
 import os
-import signal
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -32,14 +31,20 @@ from kpi_extract.faults import checkpoint
 from kpi_extract.grammar import load_grammars
 from kpi_extract.inputs import InputItem, iter_inputs, read_item
 from kpi_extract.parse import parse_bytes
+from kpi_extract.redact import fingerprint, redact_rows
 from kpi_extract.rows import Row, Rows, error_rows, quarantine_row, record_rows
 from kpi_extract.schema import TABLES
 from kpi_extract.store import Store, Transaction
+from kpi_extract.workers import Pool
 
 # Tables whose rows belong to one document's content (audit_findings: scope = doc_id).
 DATA_TABLES: Final = tuple(t for t, d in TABLES.items() if d.key in ("doc_id", "scope"))
 _HAS_DATA: Final = ("parsed", "partial")
-_PR_SET_PDEATHSIG: Final = 1
+#: A dump larger than this is quarantined (``too_large``) unread: a report is ~10 KB, and a
+#: file of several thousand reports is well below it.
+MAX_DOCUMENT_BYTES: Final = 32 * 1024 * 1024
+#: Seconds one document may take to parse before its worker is killed (``timeout``).
+DOCUMENT_TIMEOUT: Final = 60.0
 
 
 @dataclass(slots=True)
@@ -82,6 +87,7 @@ class _Known:
     size: int
     mtime_ns: int
     status: str
+    redaction: str | None = None
 
 
 def _document_row(item: InputItem, sha256: str | None, **values: Any) -> Row:
@@ -112,12 +118,20 @@ def _quarantined(
     )
 
 
-def process(item: InputItem, known_sha: str | None, fiscal_year: int | None) -> Outcome:
+def process(
+    item: InputItem,
+    known_sha: str | None,
+    fiscal_year: int | None,
+    redact_key: bytes | None = None,
+) -> Outcome:
     """Read and parse one input; never raises (every failure is a quarantine outcome)."""
     if item.refused:
         return _quarantined(
             item, None, "read", item.refused, f"{item.path}: not read ({item.refused})"
         )
+    if item.size > MAX_DOCUMENT_BYTES:
+        message = f"{item.path}: {item.size} bytes, more than {MAX_DOCUMENT_BYTES} for one dump"
+        return _quarantined(item, None, "read", "too_large", message)
     try:
         data = read_item(item)
     except OSError as exc:
@@ -136,6 +150,9 @@ def process(item: InputItem, known_sha: str | None, fiscal_year: int | None) -> 
     rows = record_rows(result.records, sha, item.path)
     for finding in audit_tables(rows.tables):
         rows.add("audit_findings", finding)
+    quarantine = error_rows(result.errors, sha, item.path)
+    if redact_key is not None:  # rows are changed in place, quarantine messages included
+        redact_rows(Rows({**rows.tables, "quarantine": quarantine}), redact_key)
     for w in result.warnings:
         rows.add(
             "warnings",
@@ -159,54 +176,79 @@ def process(item: InputItem, known_sha: str | None, fiscal_year: int | None) -> 
         error_count=len(result.errors),
         status=status,
         reason_code="validation" if result.errors else None,
+        redaction=fingerprint(redact_key) if redact_key is not None else None,
     )
-    return Outcome(
-        item.path,
-        sha,
-        document,
-        rows,
-        error_rows(result.errors, sha, item.path),
-        records=len(result.records),
-    )
+    return Outcome(item.path, sha, document, rows, quarantine, records=len(result.records))
 
 
-def _process_star(args: tuple[InputItem, str | None, int | None]) -> Outcome:
-    return process(*args)
+@dataclass(frozen=True, slots=True)
+class Options:
+    """How a run converts (see :func:`convert`)."""
+
+    jobs: int = 1
+    fiscal_year: int | None = None
+    force: bool = False
+    batch_size: int = 500
+    commit_every: int = 10_000
+    timeout: float = 60.0
+    redact_key: bytes | None = None
+
+    @property
+    def redaction(self) -> str | None:
+        """The fingerprint of the redaction key, if any."""
+        return fingerprint(self.redact_key) if self.redact_key is not None else None
 
 
-def _die_with_parent() -> None:
-    """Worker initializer: end this worker when the converting process dies (Linux).
+@dataclass(frozen=True, slots=True)
+class Task:
+    """One input to parse, and what the worker needs to know about it."""
 
-    Without it, workers of a killed run would linger, holding the run's lock and pipes.
-    """
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):  # not Linux: workers end when their queue closes
-        return
-    if os.getppid() == 1:  # the parent died before prctl took effect
-        os._exit(1)
+    item: InputItem
+    known_sha: str | None
+    fiscal_year: int | None
+    redact_key: bytes | None
+
+
+def _process_task(task: Task) -> Outcome:
+    return process(task.item, task.known_sha, task.fiscal_year, task.redact_key)
+
+
+def _failed(task: Task, reason: str) -> Outcome:
+    """The outcome of a task whose worker ran out of time or died."""
+    item = task.item
+    what = "took longer than the time bound" if reason == "timeout" else "crashed its worker"
+    return _quarantined(item, None, "parse", reason, f"{item.path}: parsing {what}")
 
 
 class _Index:
     """What the dataset holds already: inputs by path, and which paths share content."""
 
     def __init__(self, store: Store) -> None:
-        table = store.read("documents", ["path", "doc_id", "size", "mtime_ns", "status"])
+        columns = ["path", "doc_id", "size", "mtime_ns", "status", "redaction"]
+        table = store.read("documents", columns)
         self.by_path: dict[str, _Known] = {}
         self.owner: dict[str, str] = {}  # doc_id -> a path whose rows hold it
         self.refs: dict[str, set[str]] = {}  # doc_id -> every path with that content
         for row in table.to_pylist():
-            known = _Known(row["doc_id"], row["size"], row["mtime_ns"], row["status"])
+            known = _Known(
+                row["doc_id"], row["size"], row["mtime_ns"], row["status"], row["redaction"]
+            )
             self.by_path[row["path"]] = known
             if known.doc_id:
                 self.refs.setdefault(known.doc_id, set()).add(row["path"])
                 if known.status in _HAS_DATA:
                     self.owner[known.doc_id] = row["path"]
 
-    def unchanged(self, item: InputItem) -> bool:
+    def unchanged(self, item: InputItem, redaction: str | None) -> bool:
+        """Same size, time and redaction: the input need not even be read."""
         known = self.by_path.get(item.path)
-        return known is not None and (known.size, known.mtime_ns) == (item.size, item.mtime_ns)
+        same = (item.size, item.mtime_ns, redaction)
+        return known is not None and (known.size, known.mtime_ns, known.redaction) == same
+
+    def known_sha(self, item: InputItem, redaction: str | None) -> str | None:
+        """The hash the dataset holds for this path (under the same redaction), if any."""
+        known = self.by_path.get(item.path)
+        return known.doc_id if known is not None and known.redaction == redaction else None
 
 
 def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -236,7 +278,9 @@ class _Run:
         self.tx.remove("documents", {item.path})
         self.documents.append({**previous, "size": item.size, "mtime_ns": item.mtime_ns})
         known = self.index.by_path[item.path]
-        self.index.by_path[item.path] = _Known(known.doc_id, item.size, item.mtime_ns, known.status)
+        self.index.by_path[item.path] = _Known(
+            known.doc_id, item.size, item.mtime_ns, known.status, known.redaction
+        )
         self.summary.skipped += 1
 
     def apply(self, outcome: Outcome, item: InputItem, batch: Rows, quarantine: list[Row]) -> None:
@@ -264,7 +308,7 @@ class _Run:
         if sha is not None:
             index.refs.setdefault(sha, set()).add(outcome.path)
         index.by_path[outcome.path] = _Known(
-            sha or "", item.size, item.mtime_ns, document["status"]
+            sha or "", item.size, item.mtime_ns, document["status"], document.get("redaction")
         )
         self.documents.append(document)
         if document["status"] == "quarantined":
@@ -311,33 +355,36 @@ def convert(
     pattern: str = "*.txt",
     batch_size: int = 500,
     commit_every: int = 10_000,
+    timeout: float = DOCUMENT_TIMEOUT,
+    redact_key: bytes | None = None,
     progress: Callable[[int], object] | None = None,
 ) -> Summary:
     """Convert ``inputs`` into the dataset at ``out``; return the run's counts.
 
+    ``jobs`` worker processes (default: the cores; 0: parse in this process, with no time
+    bound); ``redact_key`` replaces personal data (:mod:`kpi_extract.redact`).
     Raises :class:`~kpi_extract.store.DatasetLockedError` when another run holds ``out``,
     :class:`~kpi_extract.store.OutputError` when it cannot be written and
     :class:`~kpi_extract.inputs.InputError` for an input path that does not exist.
     """
     started = time.monotonic()
+    options = Options(
+        jobs=(os.cpu_count() or 1) if jobs is None else jobs,
+        fiscal_year=fiscal_year,
+        force=force,
+        batch_size=batch_size,
+        commit_every=commit_every,
+        timeout=timeout,
+        redact_key=redact_key,
+    )
     store = Store(Path(out))
-    jobs = jobs or os.cpu_count() or 1
     with store.locked():
         store.collect_garbage()
         run = _Run(store)
         items = list({item.path: item for item in iter_inputs(inputs, pattern=pattern)}.values())
         run.summary.seen = len(items)
         try:
-            _run_batches(
-                run,
-                items=items,
-                jobs=jobs,
-                fiscal_year=fiscal_year,
-                force=force,
-                batch_size=batch_size,
-                commit_every=commit_every,
-                progress=progress,
-            )
+            _run_batches(run, items, options, progress)
         except BaseException:
             run.tx.discard()
             raise
@@ -348,37 +395,37 @@ def convert(
     return run.summary
 
 
+def _tasks(run: _Run, batch: list[InputItem], options: Options) -> list[Task]:
+    """The inputs of a batch that must be read; count the others as skipped."""
+    todo = []
+    redaction = options.redaction
+    for item in batch:
+        if not options.force and run.index.unchanged(item, redaction):
+            run.summary.skipped += 1  # same size, time and redaction: not even read
+            continue
+        known = None if options.force else run.index.known_sha(item, redaction)
+        todo.append(Task(item, known, options.fiscal_year, options.redact_key))
+    return todo
+
+
 def _run_batches(
     run: _Run,
-    *,
     items: list[InputItem],
-    jobs: int,
-    fiscal_year: int | None,
-    force: bool,
-    batch_size: int,
-    commit_every: int,
+    options: Options,
     progress: Callable[[int], object] | None,
 ) -> None:
-    pool = ProcessPoolExecutor(jobs, initializer=_die_with_parent) if jobs > 1 else None
+    pool = None
+    if options.jobs > 0:
+        pool = Pool(options.jobs, _process_task, _failed, options.timeout)
     since_commit = 0
     try:
-        for batch in _batches(items, batch_size):
+        for batch in _batches(items, options.batch_size):
             run.documents = []
             rows, quarantine = Rows(), list[Row]()
-            todo = []
-            for item in batch:
-                if not force and run.index.unchanged(item):
-                    run.summary.skipped += 1  # same size and time: not even read
-                else:
-                    known = run.index.by_path.get(item.path)
-                    todo.append(
-                        (item, None if force or known is None else known.doc_id, fiscal_year)
-                    )
-            results = (
-                pool.map(_process_star, todo, chunksize=8) if pool else map(_process_star, todo)
-            )
-            for (item, _, _), outcome in zip(todo, results, strict=True):
-                run.apply(outcome, item, rows, quarantine)
+            todo = _tasks(run, batch, options)
+            results = pool.map(todo) if pool else map(_process_task, todo)
+            for task, outcome in zip(todo, results, strict=True):
+                run.apply(outcome, task.item, rows, quarantine)
                 checkpoint("parsed")
             for table, table_rows in rows.tables.items():
                 run.tx.write(table, table_rows)
@@ -387,9 +434,9 @@ def _run_batches(
             if progress is not None:
                 progress(len(batch))
             since_commit += len(batch)
-            if since_commit >= commit_every:
+            if since_commit >= options.commit_every:
                 run.summary.generation = run.tx.commit()
                 since_commit = 0
     finally:
         if pool is not None:
-            pool.shutdown(cancel_futures=True)
+            pool.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -74,7 +75,26 @@ def _refused(exc: Exception) -> int:
     return EXIT_NO_INPUT
 
 
+def _redact_key(args: argparse.Namespace) -> bytes | None:
+    if not args.redact_persons:
+        return None
+    if args.redact_key_file is not None:
+        key: bytes = Path(args.redact_key_file).read_bytes().strip()
+    else:
+        key = os.environ.get("KPI_EXTRACT_REDACT_KEY", "").encode()
+    if not key:
+        raise ValueError(
+            "--redact-persons needs a key: --redact-key-file FILE or KPI_EXTRACT_REDACT_KEY"
+        )
+    return key
+
+
 def _cmd_convert(args: argparse.Namespace) -> int:
+    try:
+        redact_key = _redact_key(args)
+    except (ValueError, OSError) as exc:
+        print(f"kpi-extract: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     bar = None
     if sys.stderr.isatty():
         bar = tqdm(unit="doc", desc="convert", file=sys.stderr)
@@ -88,6 +108,8 @@ def _cmd_convert(args: argparse.Namespace) -> int:
             pattern=args.pattern,
             batch_size=args.batch_size,
             commit_every=args.commit_every,
+            timeout=args.doc_timeout,
+            redact_key=redact_key,
             progress=bar.update if bar is not None else None,
         )
     except (DatasetLockedError, OutputError, InputError) as exc:
@@ -175,7 +197,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     conv.add_argument("inputs", nargs="+", help="files, folders (recursive) or .zip archives")
     conv.add_argument("--out", required=True, type=Path, help="output folder of the dataset")
-    conv.add_argument("--jobs", type=int, default=None, help="worker processes (default: cores)")
+    conv.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="worker processes (default: cores; 0: parse in this process, no time bound)",
+    )
     conv.add_argument(
         "--fiscal-year", type=int, metavar="BE", help="fiscal year (BE) where a dump states none"
     )
@@ -193,6 +220,20 @@ def build_parser() -> argparse.ArgumentParser:
         default=10_000,
         help="documents between two commits of the dataset (a kill loses at most these)",
     )
+    conv.add_argument(
+        "--doc-timeout",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="time one document may take; past it the document is quarantined (60)",
+    )
+    conv.add_argument(
+        "--redact-persons",
+        action="store_true",
+        help="replace names and phone extensions by keyed hashes (key: --redact-key-file "
+        "or the KPI_EXTRACT_REDACT_KEY environment variable)",
+    )
+    conv.add_argument("--redact-key-file", type=Path, help="file holding the redaction key")
     conv.set_defaults(run=_cmd_convert)
     audit = commands.add_parser(
         "audit",

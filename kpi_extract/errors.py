@@ -49,5 +49,5 @@ class GrammarError(KpiExtractError):
 class LayoutError(KpiExtractError):
     """A text that is no known report layout, or holds no record.
 
-    Codes: ``unknown_layout``, ``no_records``.
+    Codes: ``blank`` (whitespace only), ``unknown_layout``, ``no_records``.
     """

@@ -28,7 +28,7 @@ import regex
 from kpi_extract.convert import CONVERTERS
 from kpi_extract.diagnostics import Diagnostic
 from kpi_extract.grammar import Rule, Section, group_fields
-from kpi_extract.segment import Line, RecordBlock, SectionBlock
+from kpi_extract.segment import Line, RecordBlock, SectionBlock, too_long
 
 _PIPE_RULE_RE: Final = regex.compile(r"^[\s|:\-]*$")
 
@@ -131,6 +131,13 @@ class _Extractor:
 
     def rules(self, section: Section, lines: list[Line], target: Fields) -> list[Line]:
         by_where = {w: [r for r in section.rules if r.spec.where == w] for w in ("text", "first")}
+        long_lines = [line for line in lines if too_long(line.text)]
+        for line in long_lines:
+            message = f"line of {len(line.text)} characters kept as text, not read by rules"
+            self.out.warnings.append(Diagnostic("long_line", message, line.number))
+        if long_lines:
+            keep = {id(line) for line in long_lines}
+            lines = [line for line in lines if id(line) not in keep]
         for rule in by_where["text"]:
             joined = " ".join(line.text.strip() for line in lines)
             match = rule.pattern.search(joined) if lines else None
@@ -154,7 +161,7 @@ class _Extractor:
                     break
             else:
                 remaining.append(line)
-        return remaining
+        return remaining + long_lines
 
     def section_field(self, block: SectionBlock, lines: list[Line]) -> None:
         spec = block.section.spec
@@ -231,7 +238,7 @@ class _Extractor:
         text_lines: dict[int, list[Line]] = {}
         lines = _pipe_cells(block.lines, self.out.noise) if spec.pipe_cells else block.lines
         for line in lines:
-            match = start.search(line.text)
+            match = None if too_long(line.text) else start.search(line.text)
             if match:
                 current = {}
                 items[len(items)] = current
@@ -245,7 +252,7 @@ class _Extractor:
             if current is None:
                 self.unclassified([line])
                 continue
-            rule = self.item_rule(block.section, current, line)
+            rule = None if too_long(line.text) else self.item_rule(block.section, current, line)
             if rule is None:
                 text_lines[id(current)].append(line)
         for item in items.values():

@@ -65,6 +65,8 @@ def parse_text(
     grammars = grammars or load_grammars(DEFAULT_GRAMMAR_DIR)
     doc_id = doc_id or document_id(text.encode("utf-8"))
     normalised = normalise(text)
+    if not normalised.text.strip():
+        raise LayoutError("blank", "only blank lines", source=source)
     raw_lines = normalised.text.split("\n")
     detection = detect(grammars, normalised.text, source=source)
     lines = [Line(number, line) for number, line in enumerate(raw_lines, start=1)]

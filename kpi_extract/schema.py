@@ -108,6 +108,7 @@ TABLES: Final[dict[str, TableDef]] = {
                     ("duplicate_of", pa.string()),
                     ("parser_version", pa.string()),
                     ("grammar_version", pa.string()),
+                    ("redaction", pa.string()),
                 )
             ),
             partitioned=False,

@@ -14,14 +14,24 @@ Driven entirely by a compiled :class:`~kpi_extract.grammar.Grammar`:
   none is open yet: a dump that lost its header keeps its data).
 
 Line numbers are 1-based and refer to the normalised text, which has the same lines as the
-file (see :mod:`kpi_extract.decode`).
+file (see :mod:`kpi_extract.decode`). A line longer than :data:`MAX_LINE_CHARS` is never
+tried against a pattern (no input can make a pattern run long): it is content, reported.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Final
 
 from kpi_extract.grammar import Grammar, Noise, Section
+
+#: Lines longer than this (real ones stay under 2,000) are kept as text, never matched.
+MAX_LINE_CHARS: Final = 5000
+
+
+def too_long(text: str) -> bool:
+    """Whether a line is too long to be tried against patterns."""
+    return len(text) > MAX_LINE_CHARS
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,59 +100,86 @@ def match_heading(grammar: Grammar, text: str) -> tuple[Section, str, int | None
     return None
 
 
-def segment(grammar: Grammar, lines: list[Line]) -> Segmented:
-    """Split ``lines`` into records and sections by ``grammar``."""
-    records: list[RecordBlock] = []
-    outer_noise: list[tuple[Line, str]] = []
-    # Noise seen since the last content line that belongs to the next record, if one comes.
-    leading: list[tuple[Line, str]] = []
-    current: RecordBlock | None = None
-    block: SectionBlock | None = None
-    starts_seen: set[int] = set()
-    for line in lines:
-        if not line.text.strip():
-            continue
-        plain = current is not None and block is not None and not leading
-        if plain and not grammar.special.search(line.text):
+class _Segmenter:
+    """The state of one pass over a document's lines."""
+
+    def __init__(self, grammar: Grammar) -> None:
+        self.grammar = grammar
+        self.records: list[RecordBlock] = []
+        self.outer_noise: list[tuple[Line, str]] = []
+        # Noise since the last content line that belongs to the next record, if one comes.
+        self.leading: list[tuple[Line, str]] = []
+        self.current: RecordBlock | None = None
+        self.block: SectionBlock | None = None
+        self.starts_seen: set[int] = set()
+
+    def feed(self, line: Line) -> None:
+        text = line.text
+        if not text.strip():
+            return
+        current, block = self.current, self.block
+        open_section = current is not None and block is not None and not self.leading
+        if open_section and (too_long(text) or not self.grammar.special.search(text)):
             assert current is not None and block is not None
-            block.lines.append(line)  # plain content: no noise, start or heading can match
+            block.lines.append(line)  # plain content: no noise, start or heading matches
             current.line_end = line.number
-            continue
-        noise = match_noise(grammar, line.text, block.key if block else None)
+            return
+        if too_long(text):
+            self.content(line, None)
+            return
+        noise = match_noise(self.grammar, text, block.key if block else None)
         if noise is not None:
-            if noise.attach == "next":
-                leading.append((line, noise.kind))
-            else:
-                (current.noise if current else outer_noise).extend([*leading, (line, noise.kind)])
-                leading = []
-            continue
-        start = next((i for i, p in enumerate(grammar.record_start) if p.search(line.text)), None)
-        if current is None or (start is not None and max(starts_seen, default=-1) >= start):
-            first = leading[0][0].number if leading else line.number
-            current = RecordBlock(first, line.number, noise=leading)
-            records.append(current)
-            block = None
-            starts_seen = set()
+            self.noise(line, noise)
+            return
+        starts = self.grammar.record_start
+        self.content(line, next((i for i, p in enumerate(starts) if p.search(text)), None))
+
+    def noise(self, line: Line, noise: Noise) -> None:
+        if noise.attach == "next":
+            self.leading.append((line, noise.kind))
+            return
+        target = self.current.noise if self.current else self.outer_noise
+        target.extend([*self.leading, (line, noise.kind)])
+        self.leading = []
+
+    def content(self, line: Line, start: int | None) -> None:
+        current = self.current
+        if current is None or (start is not None and max(self.starts_seen, default=-1) >= start):
+            first = self.leading[0][0].number if self.leading else line.number
+            current = self.current = RecordBlock(first, line.number, noise=self.leading)
+            self.records.append(current)
+            self.block = None
+            self.starts_seen = set()
         else:
-            current.noise.extend(leading)
-        leading = []
+            current.noise.extend(self.leading)
+        self.leading = []
         if start is not None:
-            starts_seen.add(start)
+            self.starts_seen.add(start)
         current.line_end = line.number
-        heading = match_heading(grammar, line.text)
+        heading = None if too_long(line.text) else match_heading(self.grammar, line.text)
         if heading is not None:
             section, inline, index = heading
-            block = SectionBlock(section, line.text.strip(), line.number, index)
-            current.sections.append(block)
+            self.block = SectionBlock(section, line.text.strip(), line.number, index)
+            current.sections.append(self.block)
             if inline:
-                block.lines.append(Line(line.number, inline))
-            continue
-        if block is None:
-            block = SectionBlock(grammar.sections[0], None, None, None)
-            current.sections.append(block)
-        block.lines.append(line)
-    (current.noise if current else outer_noise).extend(leading)
-    for record in records:
-        # Noise after the last content line (a closing banner, the footer) stays with it.
-        record.line_end = max([record.line_end, *(n.number for n, _ in record.noise)])
-    return Segmented(records, outer_noise)
+                self.block.lines.append(Line(line.number, inline))
+            return
+        if self.block is None:
+            self.block = SectionBlock(self.grammar.sections[0], None, None, None)
+            current.sections.append(self.block)
+        self.block.lines.append(line)
+
+    def finish(self) -> Segmented:
+        (self.current.noise if self.current else self.outer_noise).extend(self.leading)
+        for record in self.records:
+            # Noise after the last content line (a closing banner, the footer) stays with it.
+            record.line_end = max([record.line_end, *(n.number for n, _ in record.noise)])
+        return Segmented(self.records, self.outer_noise)
+
+
+def segment(grammar: Grammar, lines: list[Line]) -> Segmented:
+    """Split ``lines`` into records and sections by ``grammar``."""
+    segmenter = _Segmenter(grammar)
+    for line in lines:
+        segmenter.feed(line)
+    return segmenter.finish()

@@ -202,6 +202,8 @@ class Transaction:
         try:
             return self._commit()
         except OSError as exc:
+            for tmp in self.store.generations.glob(f"tmp-*-{self.run}"):
+                shutil.rmtree(tmp, ignore_errors=True)
             raise OutputError("output", f"cannot commit to {self.store.root}: {exc}") from None
 
     def _commit(self) -> int:
