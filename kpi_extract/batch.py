@@ -26,6 +26,7 @@ from typing import Any, Final
 
 from kpi_extract import __version__
 from kpi_extract.audit import DATASET_SCOPE, audit_conflicts, audit_tables
+from kpi_extract.distributed import DaskPool
 from kpi_extract.errors import DecodeError, KpiExtractError, LayoutError
 from kpi_extract.faults import checkpoint
 from kpi_extract.grammar import load_grammars
@@ -192,6 +193,7 @@ class Options:
     commit_every: int = 10_000
     timeout: float = 60.0
     redact_key: bytes | None = None
+    dask: str | None = None
 
     @property
     def redaction(self) -> str | None:
@@ -357,12 +359,14 @@ def convert(
     commit_every: int = 10_000,
     timeout: float = DOCUMENT_TIMEOUT,
     redact_key: bytes | None = None,
+    dask: str | None = None,
     progress: Callable[[int], object] | None = None,
 ) -> Summary:
     """Convert ``inputs`` into the dataset at ``out``; return the run's counts.
 
     ``jobs`` worker processes (default: the cores; 0: parse in this process, with no time
-    bound); ``redact_key`` replaces personal data (:mod:`kpi_extract.redact`).
+    bound); ``redact_key`` replaces personal data (:mod:`kpi_extract.redact`); ``dask``, a
+    scheduler address or ``local:N``, parses on a Dask cluster (:mod:`kpi_extract.distributed`).
     Raises :class:`~kpi_extract.store.DatasetLockedError` when another run holds ``out``,
     :class:`~kpi_extract.store.OutputError` when it cannot be written and
     :class:`~kpi_extract.inputs.InputError` for an input path that does not exist.
@@ -376,6 +380,7 @@ def convert(
         commit_every=commit_every,
         timeout=timeout,
         redact_key=redact_key,
+        dask=dask,
     )
     store = Store(Path(out))
     with store.locked():
@@ -414,8 +419,10 @@ def _run_batches(
     options: Options,
     progress: Callable[[int], object] | None,
 ) -> None:
-    pool = None
-    if options.jobs > 0:
+    pool: Pool[Task, Outcome] | DaskPool | None = None
+    if options.dask is not None:
+        pool = DaskPool(options.dask, _process_task)
+    elif options.jobs > 0:
         pool = Pool(options.jobs, _process_task, _failed, options.timeout)
     since_commit = 0
     try:

@@ -110,6 +110,7 @@ def _cmd_convert(args: argparse.Namespace) -> int:
             commit_every=args.commit_every,
             timeout=args.doc_timeout,
             redact_key=redact_key,
+            dask=args.dask,
             progress=bar.update if bar is not None else None,
         )
     except (DatasetLockedError, OutputError, InputError) as exc:
@@ -234,6 +235,12 @@ def build_parser() -> argparse.ArgumentParser:
         "or the KPI_EXTRACT_REDACT_KEY environment variable)",
     )
     conv.add_argument("--redact-key-file", type=Path, help="file holding the redaction key")
+    conv.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="parse on a Dask cluster: a scheduler address (tcp://host:8786) or local:N "
+        "(needs the dask extra)",
+    )
     conv.set_defaults(run=_cmd_convert)
     audit = commands.add_parser(
         "audit",

@@ -1,0 +1,53 @@
+"""The same conversion on a Dask cluster (optional extra: ``pip install kpi_extract[dask]``).
+
+Dask workers parse their share of the inputs (:func:`kpi_extract.batch.process`, the very
+function the local worker processes run); the results come back to the process that
+started the run, which writes the dataset exactly as a local run does: same rows, same
+atomic generations, same lock. Only parsing moves; the output folder needs to be on the
+driver's disk alone. Inputs must be readable by the workers: a shared filesystem, or object
+storage through fsspec (``s3://bucket/dumps/``, with ``s3fs`` installed).
+
+``address`` is a scheduler (``tcp://10.0.0.5:8786``) or ``local:N`` for a local cluster of
+N single-threaded worker processes. Dask does not stop a running task: the per-document
+time bound of the local workers does not apply here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+
+class DaskPool:
+    """Map tasks over a Dask cluster, in order (same interface as ``workers.Pool``)."""
+
+    def __init__(self, address: str, fn: Callable[[Any], Any]) -> None:
+        try:
+            from dask import distributed  # noqa: PLC0415 - an optional extra, imported on use
+        except ImportError as exc:  # pragma: no cover - the extra is installed in tests
+            raise RuntimeError("Dask is not installed: pip install 'kpi_extract[dask]'") from exc
+        dask: Any = distributed  # Dask has no type hints
+        self.fn = fn
+        self.cluster: Any = None
+        if address.startswith("local:"):
+            workers = int(address.split(":", 1)[1])
+            self.cluster = dask.LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+            )
+            self.client: Any = dask.Client(self.cluster)
+        else:
+            self.client = dask.Client(address)
+
+    def map(self, tasks: Iterable[Any]) -> Iterator[Any]:
+        """Results of ``tasks``, in order."""
+        futures = self.client.map(self.fn, list(tasks), pure=False)
+        yield from self.client.gather(futures)
+
+    def close(self) -> None:
+        """Disconnect (and stop a local cluster)."""
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
