@@ -4,8 +4,8 @@ Dask workers parse their share of the inputs (:func:`kpi_extract.batch.process`,
 function the local worker processes run); the results come back to the process that
 started the run, which writes the dataset exactly as a local run does: same rows, same
 atomic generations, same lock. Only parsing moves; the output folder needs to be on the
-driver's disk alone. Inputs must be readable by the workers: a shared filesystem, or object
-storage through fsspec (``s3://bucket/dumps/``, with ``s3fs`` installed).
+driver's disk alone. Inputs must be readable by every worker at the same path: a shared
+filesystem, or an object-storage bucket mounted at one path on every worker.
 
 ``address`` is a scheduler (``tcp://10.0.0.5:8786``) or ``local:N`` for a local cluster of
 N single-threaded worker processes. Dask does not stop a running task: the per-document
