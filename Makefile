@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install -q -c requirements.lock -e '.[dev]'
 	touch $(STAMP)
 
-.PHONY: help venv test unit lint demo golden fuzz lock clean
+.PHONY: help venv test unit lint demo golden fuzz bench lock clean
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
@@ -36,6 +36,9 @@ demo: $(STAMP) ## convert samples/ into build/demo, show a few rows, end with th
 	$(BIN)/kpi-extract show $(DEMO_OUT) --table kpis --columns kpi_code,fiscal_year_be,target_value,target_unit,achieved_value --limit 11
 	$(BIN)/kpi-extract show $(DEMO_OUT) --table progress_reports --columns project_code,no,date,progress_pct,budget_spent --limit 6
 	$(BIN)/kpi-extract audit $(DEMO_OUT) --html $(DEMO_OUT)/audit.html --top 5
+
+bench: $(STAMP) ## benchmarks on synthetic corpora of 1k, 10k, 100k documents -> benchmarks.md (~30 min)
+	$(BIN)/python -m kpi_extract.bench
 
 fuzz: $(STAMP) ## a long fuzzing run of the parser and the decoder (5,000 inputs each)
 	KPI_EXTRACT_FUZZ_EXAMPLES=5000 $(BIN)/python -m pytest -q tests/test_fuzz.py

@@ -8,19 +8,12 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-import pandas as pd
-from tqdm import tqdm
-
 from kpi_extract import __version__
-from kpi_extract.audit.dataset import audit_dataset
-from kpi_extract.audit.report import Quoter, html_report, summary_text
-from kpi_extract.batch import convert
-from kpi_extract.errors import KpiExtractError
+from kpi_extract.errors import DatasetLockedError, KpiExtractError, OutputError
 from kpi_extract.inputs import InputError
-from kpi_extract.parse import parse_file
-from kpi_extract.schema import TABLES
-from kpi_extract.store import DatasetLockedError, OutputError, Store, read_table
-from kpi_extract.textreport import report_file
+
+# Each command imports what it needs when it runs (hence the PLC0415 exemptions below):
+# ``parse`` of one file must start in well under a second, without pandas, pyarrow or Dask.
 
 EXIT_OK = 0
 EXIT_INPUT_REFUSED = 1
@@ -40,12 +33,16 @@ def _iter_files(inputs: Sequence[str]) -> Iterator[Path]:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    from kpi_extract.textreport import report_file  # noqa: PLC0415
+
     for path in _iter_files(args.inputs):
         print(report_file(path).render())
     return EXIT_OK
 
 
 def _cmd_parse(args: argparse.Namespace) -> int:
+    from kpi_extract.parse import parse_file  # noqa: PLC0415
+
     code = EXIT_OK
     indent = 2 if args.pretty else None
     for path in _iter_files(args.inputs):
@@ -90,6 +87,10 @@ def _redact_key(args: argparse.Namespace) -> bytes | None:
 
 
 def _cmd_convert(args: argparse.Namespace) -> int:
+    from tqdm import tqdm  # noqa: PLC0415
+
+    from kpi_extract.batch import convert  # noqa: PLC0415
+
     try:
         redact_key = _redact_key(args)
     except (ValueError, OSError) as exc:
@@ -123,6 +124,16 @@ def _cmd_convert(args: argparse.Namespace) -> int:
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
+    import pandas as pd  # noqa: PLC0415
+
+    from kpi_extract.schema import TABLES  # noqa: PLC0415
+    from kpi_extract.store import read_table  # noqa: PLC0415
+
+    if args.table not in TABLES:
+        print(
+            f"kpi-extract: no table {args.table!r} (tables: {', '.join(TABLES)})", file=sys.stderr
+        )
+        return EXIT_USAGE
     table = read_table(args.dataset, args.table, args.columns.split(",") if args.columns else None)
     frame = table.slice(0, args.limit).to_pandas()
     with pd.option_context("display.max_columns", None, "display.width", 200):
@@ -132,6 +143,10 @@ def _cmd_show(args: argparse.Namespace) -> int:
 
 
 def _cmd_audit(args: argparse.Namespace) -> int:
+    from kpi_extract.audit.dataset import audit_dataset  # noqa: PLC0415
+    from kpi_extract.audit.report import Quoter, html_report, summary_text  # noqa: PLC0415
+    from kpi_extract.store import Store  # noqa: PLC0415
+
     store = Store(args.dataset)
     if store.current_dir() is None:
         print(f"kpi-extract: {args.dataset} is not a dataset written by convert", file=sys.stderr)
@@ -149,6 +164,14 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         title = f"kpi_extract audit of {args.dataset}"
         args.html.write_text(html_report(findings, kpis, quoter, title), encoding="utf-8")
         print(f"wrote {args.html}")
+    return EXIT_OK
+
+
+def _cmd_synth(args: argparse.Namespace) -> int:
+    from kpi_extract.synth import write_corpus  # noqa: PLC0415
+
+    written = write_corpus(args.n, args.out, seed=args.seed)
+    print(f"wrote {args.n} documents ({written / 1e6:.1f} MB) and their truth to {args.out}")
     return EXIT_OK
 
 
@@ -253,9 +276,17 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--html", type=Path, help="also write a self-contained HTML report")
     audit.add_argument("--top", type=int, default=10, help="findings quoted in full (10)")
     audit.set_defaults(run=_cmd_audit)
+    synth = commands.add_parser(
+        "synth",
+        help="write a synthetic corpus in the three layouts, with the truth beside each file",
+    )
+    synth.add_argument("--n", type=int, required=True, help="number of documents")
+    synth.add_argument("--out", type=Path, required=True, help="output folder")
+    synth.add_argument("--seed", type=int, default=0, help="random seed (0): reproducible")
+    synth.set_defaults(run=_cmd_synth)
     show = commands.add_parser("show", help="print the first rows of a table of a dataset")
     show.add_argument("dataset", type=Path, help="a folder written by convert")
-    show.add_argument("--table", default="kpis", choices=sorted(TABLES), help="table (kpis)")
+    show.add_argument("--table", default="kpis", help="table name (kpis)")
     show.add_argument("--columns", help="comma-separated columns (all)")
     show.add_argument("--limit", type=int, default=10, help="rows to print (10)")
     show.set_defaults(run=_cmd_show)

@@ -51,3 +51,11 @@ class LayoutError(KpiExtractError):
 
     Codes: ``blank`` (whitespace only), ``unknown_layout``, ``no_records``.
     """
+
+
+class DatasetLockedError(KpiExtractError):
+    """Another run holds the output folder. Code: ``locked``."""
+
+
+class OutputError(KpiExtractError):
+    """The output folder cannot be written (read-only, full, not ours). Code: ``output``."""

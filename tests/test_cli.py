@@ -67,3 +67,17 @@ def test_parse_refuses_bad_files_on_stderr_and_goes_on(
     assert errors[1].startswith(
         f"kpi-extract: {tmp_path / 'b_letter.txt'}: refused [unknown_layout]"
     )
+
+
+def test_synth_writes_a_reproducible_corpus_with_its_truth(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["synth", "--n", "6", "--out", str(tmp_path / "a"), "--seed", "3"]) == 0
+    assert main(["synth", "--n", "6", "--out", str(tmp_path / "b"), "--seed", "3"]) == 0
+    dumps = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*.txt"))
+    assert len(dumps) == 6
+    for dump in dumps:
+        assert (tmp_path / "a" / dump).read_bytes() == (tmp_path / "b" / dump).read_bytes()
+        truth = json.loads((tmp_path / "a" / f"{dump}.truth.json").read_text(encoding="utf-8"))
+        assert truth and all("layout" in record for record in truth)
+    assert capsys.readouterr().out.startswith("wrote 6 documents")

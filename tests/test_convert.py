@@ -19,8 +19,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from kpi_extract.batch import Summary, convert
+from kpi_extract.errors import DatasetLockedError
 from kpi_extract.schema import SCHEMA_VERSION, TABLES
-from kpi_extract.store import DatasetLockedError, Store, read_table
+from kpi_extract.store import Store, read_table
 from tests.conftest import SAMPLES, SEEDS
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -17,10 +17,10 @@ from kpi_extract import batch, parse_bytes
 from kpi_extract import store as store_module
 from kpi_extract.batch import convert
 from kpi_extract.cli import main
-from kpi_extract.errors import DecodeError, LayoutError
+from kpi_extract.errors import DecodeError, LayoutError, OutputError
 from kpi_extract.models import KpiRecord, RecordError
 from kpi_extract.redact import token
-from kpi_extract.store import OutputError, Store, read_table
+from kpi_extract.store import Store, read_table
 from tests.conftest import SAMPLES
 from tests.test_convert import snapshot
 

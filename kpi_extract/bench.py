@@ -1,0 +1,294 @@
+"""Benchmarks (``make bench``): throughput, memory, the floor, stages and start-up.
+
+Run ``python -m kpi_extract.bench [--sizes 1000,10000,100000] [--jobs 1,2]``. For each
+size a synthetic corpus (:mod:`kpi_extract.synth`, seeded) is generated once under
+``build/bench/``; ``kpi-extract convert`` runs on it in a subprocess per ``--jobs`` value,
+timed, its process tree's resident memory sampled every 0.1 s. The floor is reading the
+same files, decoding them and one compiled regex pass over every line; our time is given
+as a ratio to it. Results go to ``benchmarks.md`` (and ``build/bench/results.json``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Final
+
+import pyarrow.parquet as pq
+import regex
+
+from kpi_extract import synth
+from kpi_extract.assemble import Context, assemble
+from kpi_extract.audit import audit_tables
+from kpi_extract.decode import decode_bytes
+from kpi_extract.detect import detect
+from kpi_extract.extract import extract
+from kpi_extract.grammar import load_grammars
+from kpi_extract.models import KpiRecord, ProjectRecord
+from kpi_extract.normalise import normalise
+from kpi_extract.parse import document_id
+from kpi_extract.rows import Rows, record_rows
+from kpi_extract.schema import TABLES
+from kpi_extract.segment import Line, segment
+from kpi_extract.store import arrow_table
+
+ROOT: Final = Path(__file__).resolve().parent.parent
+_LINE_RE: Final = regex.compile(r"^\s*(?:\d+\.|\(\d)")
+
+
+@dataclass
+class RunResult:
+    """One timed ``convert`` run."""
+
+    docs: int
+    megabytes: float
+    jobs: int
+    seconds: float
+    peak_mb: float
+    floor_seconds: float
+
+    @property
+    def docs_per_s(self) -> float:
+        """Documents per second."""
+        return self.docs / self.seconds
+
+    @property
+    def ms_per_doc(self) -> float:
+        """Wall milliseconds per document."""
+        return 1000 * self.seconds / self.docs
+
+
+def _tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and its descendants, in MB (Linux /proc)."""
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += next(int(x.split()[1]) for x in status.splitlines() if x.startswith("VmRSS"))
+            for task in Path(f"/proc/{current}/task").iterdir():
+                stack += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, StopIteration, ValueError):
+            continue
+    return total / 1024
+
+
+def _timed_convert(corpus: Path, out: Path, jobs: int) -> tuple[float, float]:
+    shutil.rmtree(out, ignore_errors=True)
+    command = [sys.executable, "-m", "kpi_extract.cli", "convert", str(corpus)]
+    command += ["--out", str(out), "--jobs", str(jobs)]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    peak = 0.0
+    while process.poll() is None:
+        peak = max(peak, _tree_rss_mb(process.pid))
+        time.sleep(0.1)
+    seconds = time.perf_counter() - started
+    if process.returncode != 0:
+        raise RuntimeError(process.stderr.read().decode() if process.stderr else "failed")
+    return seconds, peak
+
+
+def _files(corpus: Path) -> Iterator[Path]:
+    yield from sorted(p for p in corpus.rglob("*.txt"))
+
+
+def floor(corpus: Path) -> float:
+    """Seconds to read, decode and run one compiled regex over every line of the corpus."""
+    started = time.perf_counter()
+    for path in _files(corpus):
+        text = decode_bytes(path.read_bytes()).text
+        for line in text.split("\n"):
+            _LINE_RE.search(line)
+    return time.perf_counter() - started
+
+
+class _Clock:
+    """Seconds spent per stage: ``with clock("decode"): ...``."""
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self.spent = dict.fromkeys(names, 0.0)
+        self.name = ""
+        self.started = 0.0
+
+    def __call__(self, name: str) -> _Clock:
+        self.name = name
+        return self
+
+    def __enter__(self) -> None:
+        self.started = time.perf_counter()
+
+    def __exit__(self, *exc: object) -> None:
+        self.spent[self.name] += time.perf_counter() - self.started
+
+
+_STAGES: Final = ("decode", "normalise", "detect", "segment", "extract", "validate", "audit")
+
+
+def _stage_rows(path: Path, clock: _Clock) -> Rows | None:
+    """Run one document through every stage, timing each; its rows (None if refused)."""
+    data = path.read_bytes()
+    try:
+        with clock("decode"):
+            decoded = decode_bytes(data)
+        with clock("normalise"):
+            text = normalise(decoded.text).text
+        with clock("detect"):
+            grammar = detect(load_grammars(), text).grammar
+    except ValueError:
+        return None
+    lines = [Line(n, t) for n, t in enumerate(text.split("\n"), start=1)]
+    with clock("segment"):
+        blocks = segment(grammar, lines).records
+    with clock("extract"):
+        extractions = [extract(block) for block in blocks]
+    context = Context(str(path), document_id(data), grammar)
+    with clock("validate"):
+        pairs = enumerate(zip(blocks, extractions, strict=True))
+        records = [assemble(block, found, n, context) for n, (block, found) in pairs]
+    valid = [r for r in records if isinstance(r, KpiRecord | ProjectRecord)]
+    rows = record_rows(valid, context.doc_id, str(path))
+    with clock("audit"):
+        audit_tables(rows.tables)
+    return rows
+
+
+def stages(corpus: Path, limit: int = 1000) -> dict[str, float]:
+    """Milliseconds per document in each stage, in this process, over ``limit`` documents."""
+    clock = _Clock((*_STAGES, "write"))
+    collected = Rows()
+    count = 0
+    for path in list(_files(corpus))[:limit]:
+        rows = _stage_rows(path, clock)
+        if rows is not None:
+            count += 1
+            collected.extend(rows)
+    with tempfile.TemporaryDirectory() as folder, clock("write"):
+        for table, table_rows in collected.tables.items():
+            arrow = arrow_table(table_rows, TABLES[table].schema)
+            pq.write_table(arrow, Path(folder) / f"{table}.parquet", compression="zstd")
+    return {name: 1000 * seconds / max(1, count) for name, seconds in clock.spent.items()}
+
+
+def startup(sample: Path, repeats: int = 5) -> float:
+    """Best wall seconds of ``kpi-extract parse`` on one file, imports included."""
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "kpi_extract.cli", "parse", str(sample)],
+            check=True,
+            capture_output=True,
+        )
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def machine() -> str:
+    """A line describing this machine."""
+    model = "unknown CPU"
+    try:
+        info = Path("/proc/cpuinfo").read_text()
+        model = next(
+            x.split(":", 1)[1].strip() for x in info.splitlines() if x.startswith("model name")
+        )
+    except (OSError, StopIteration):
+        pass
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (
+        f"{os.cpu_count()} cores ({model}), {memory:.0f} GiB, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}"
+    )
+
+
+def _corpus(work: Path, size: int, seed: int) -> tuple[Path, int]:
+    corpus = work / f"corpus-{size}-seed{seed}"
+    marker = corpus / ".complete"
+    if not marker.exists():
+        shutil.rmtree(corpus, ignore_errors=True)
+        written = synth.write_corpus(size, corpus, seed=seed)
+        marker.write_text(str(written))
+    return corpus, int(marker.read_text())
+
+
+def render(results: list[RunResult], stage_ms: dict[str, float], start_s: float) -> str:
+    """The results as the Markdown of ``benchmarks.md``."""
+    out = [
+        "# Benchmarks",
+        "",
+        f"Measured {time.strftime('%Y-%m-%d')} by `make bench` on: {machine()}.",
+        "Corpora: `kpi_extract.synth` (seed 1), documents of the seeds' size.",
+        "",
+        "| documents | MB | jobs | seconds | docs/s | MB/s | ms/doc | peak MB | floor s "
+        "| ratio to floor |",
+        "| ---: " * 10 + "|",
+    ]
+    for r in results:
+        out.append(
+            f"| {r.docs:,} | {r.megabytes:.1f} | {r.jobs} | {r.seconds:.1f} | {r.docs_per_s:.0f} | "
+            f"{r.megabytes / r.seconds:.2f} | {r.ms_per_doc:.2f} | {r.peak_mb:.0f} | "
+            f"{r.floor_seconds:.1f} | {r.seconds / r.floor_seconds:.1f} |"
+        )
+    out += ["", "Per stage, one process, milliseconds per document:", ""]
+    out.append("| " + " | ".join(stage_ms) + " | total |")
+    out.append("|" + " ---: |" * (len(stage_ms) + 1))
+    out.append(
+        "| "
+        + " | ".join(f"{v:.2f}" for v in stage_ms.values())
+        + f" | {sum(stage_ms.values()):.2f} |"
+    )
+    out += [
+        "",
+        f"Start-up: `kpi-extract parse` of one file, imports included: {start_s:.2f} s"
+        + " (best of 5).",
+        "",
+    ]
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmarks and write ``benchmarks.md``."""
+    parser = argparse.ArgumentParser(prog="python -m kpi_extract.bench")
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--jobs", default="1,2")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--work", type=Path, default=ROOT / "build" / "bench")
+    parser.add_argument("--results", type=Path, default=ROOT / "benchmarks.md")
+    args = parser.parse_args(argv)
+    args.work.mkdir(parents=True, exist_ok=True)
+    results = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        corpus, written = _corpus(args.work, size, args.seed)
+        floor_s = floor(corpus)
+        for jobs in (int(j) for j in args.jobs.split(",")):
+            seconds, peak = _timed_convert(corpus, args.work / f"out-{size}-{jobs}", jobs)
+            result = RunResult(size, written / 1e6, jobs, seconds, peak, floor_s)
+            results.append(result)
+            print(
+                f"{size} docs, jobs {jobs}: {seconds:.1f} s, {result.docs_per_s:.0f} docs/s, "
+                f"peak {peak:.0f} MB, floor {floor_s:.1f} s",
+                flush=True,
+            )
+        shutil.rmtree(args.work / f"out-{size}-1", ignore_errors=True)
+    first_corpus = _corpus(args.work, int(args.sizes.split(",")[0]), args.seed)[0]
+    stage_ms = stages(first_corpus)
+    start_s = startup(next(_files(first_corpus)))
+    args.results.write_text(render(results, stage_ms, start_s), encoding="utf-8")
+    data = {"results": [asdict(r) for r in results], "stages_ms": stage_ms, "startup_s": start_s}
+    (args.work / "results.json").write_text(json.dumps(data, indent=1))
+    print(args.results.read_text())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
