@@ -26,6 +26,7 @@ from typing import Any, Final
 
 from kpi_extract import __version__
 from kpi_extract.audit import DATASET_SCOPE, audit_conflicts, audit_tables
+from kpi_extract.audit.dataset import conflict_candidates, dataset_findings
 from kpi_extract.distributed import DaskPool
 from kpi_extract.errors import DecodeError, KpiExtractError, LayoutError
 from kpi_extract.faults import checkpoint
@@ -335,11 +336,8 @@ class _Run:
 
 def refresh_conflicts(store: Store, tx: Transaction) -> int:
     """Recompute the dataset-wide findings (``kpi_conflict``); commit only if they changed."""
-    columns = ["record_id", "doc_id", "source", "layout", "fiscal_year_be", "agency_code"]
-    columns += ["kpi_code", "target_value", "target_unit", "achieved_value", "provenance"]
-    fresh = audit_conflicts(store.read("kpis", columns).to_pylist())
-    findings = store.read("audit_findings").to_pylist()
-    current = [f for f in findings if f["scope"] == DATASET_SCOPE]
+    fresh = audit_conflicts(conflict_candidates(store))
+    current = dataset_findings(store)
     ids = sorted(f["finding_id"] for f in fresh)
     if ids != sorted(f["finding_id"] for f in current):
         tx.remove("audit_findings", {DATASET_SCOPE})

@@ -349,3 +349,40 @@ def test_a_killed_run_leaves_a_readable_dataset_and_the_next_run_finishes(
     assert snapshot(out) == clean
     leftovers = list((out / ".kpi_extract").glob("generations/tmp-*"))
     assert leftovers == []
+
+
+def test_the_seeds_convert_with_their_counts_and_values(tmp_path: Path) -> None:
+    if not (SEEDS / "004_951660a2e4ceb95e.txt").exists():
+        pytest.skip("seeds absent")
+    out = tmp_path / "out"
+    summary = convert([SEEDS], out, jobs=2)
+    assert (summary.seen, summary.parsed, summary.records, summary.quarantined) == (5, 5, 5, 0)
+    counts = {name: read_table(out, name).num_rows for name in TABLES}
+    # 4 KPIs (000-003) with 4 quarters each; 1 project with 12 reports; strategy levels
+    # 3 (000) + 4 (001) + 4 (002) + 0 (003, routine work) + 3 (004).
+    assert (counts["kpis"], counts["kpi_quarters"], counts["projects"]) == (4, 16, 1)
+    assert (counts["progress_reports"], counts["strategy_links"]) == (12, 14)
+    kpis = {
+        k["kpi_code"] or k["kpi_name_prefix"] or "000": k
+        for k in read_table(out, "kpis").to_pylist()
+    }
+    assert (kpis["2100-1040"]["target_value"], kpis["2100-1040"]["fiscal_year_be"]) == (
+        Decimal("75.0000"),
+        2563,
+    )
+    assert (kpis["อ.2/2"]["achieved_value"], kpis["อ.2/2"]["target_met"]) == (
+        Decimal("3.0000"),
+        False,
+    )
+    assert kpis["000"]["fiscal_year_be"] is None
+    (project,) = read_table(out, "projects").to_pylist()
+    assert (project["project_code"], project["start_date"], project["budget_received"]) == (
+        "21000000-3215",
+        dt.date(2020, 10, 1),
+        Decimal("0.00"),
+    )
+    assert sorted(p.name for p in (out / "kpis").iterdir()) == [
+        "fiscal_year_be=2563",
+        "fiscal_year_be=2564",
+        "fiscal_year_be=__HIVE_DEFAULT_PARTITION__",
+    ]

@@ -11,7 +11,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from kpi_extract.audit import audit_conflicts, audit_tables
+from kpi_extract.audit import DATASET_SCOPE, audit_conflicts, audit_tables
 from kpi_extract.audit.views import Row
 from kpi_extract.store import Store
 
@@ -33,13 +33,48 @@ def _partition(store: Store, name: str, year: int | None) -> list[Row]:
     return rows
 
 
+_CONFLICT_COLUMNS = ["record_id", "doc_id", "source", "layout", "fiscal_year_be", "agency_code"]
+_CONFLICT_COLUMNS += ["kpi_code", "target_value", "target_unit", "achieved_value", "provenance"]
+
+
+def conflict_candidates(store: Store) -> list[Row]:
+    """The KPI rows whose code and fiscal year appear in more than one document.
+
+    Grouped in Arrow, so only those rows become Python objects: memory follows the number
+    of candidates, not the size of the dataset.
+    """
+    keys = ["kpi_code", "fiscal_year_be"]
+    table = store.read("kpis", [*keys, "doc_id"])
+    table = table.filter(
+        pc.and_(pc.is_valid(table["kpi_code"]), pc.is_valid(table["fiscal_year_be"]))
+    )
+    counts = table.group_by(keys).aggregate([("doc_id", "count_distinct")])
+    shared = counts.filter(pc.greater(counts["doc_id_count_distinct"], pa.scalar(1)))
+    if shared.num_rows == 0:
+        return []
+    wanted = {
+        (code, year) for code, year in zip(*(shared[k].to_pylist() for k in keys), strict=True)
+    }
+    full = store.read("kpis", _CONFLICT_COLUMNS)
+    mask = pc.is_in(full["kpi_code"], value_set=shared["kpi_code"])
+    return [
+        r for r in full.filter(mask).to_pylist() if (r["kpi_code"], r["fiscal_year_be"]) in wanted
+    ]
+
+
+def dataset_findings(store: Store) -> list[Row]:
+    """The stored findings of the dataset-wide rule (scope ``dataset``)."""
+    table = store.read("audit_findings")
+    return list(table.filter(pc.equal(table["scope"], pa.scalar(DATASET_SCOPE))).to_pylist())
+
+
 def recompute(store: Store) -> list[Row]:
     """Every finding of every rule over the dataset (record rules, then conflicts)."""
     findings: list[Row] = []
     for year in _years(store):
         tables = {name: _partition(store, name, year) for name in _RECORD_TABLES}
         findings += audit_tables(tables)
-    findings += audit_conflicts(store.read("kpis").to_pylist())
+    findings += audit_conflicts(conflict_candidates(store))
     return findings
 
 
