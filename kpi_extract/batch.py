@@ -19,8 +19,11 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Final
 
@@ -274,22 +277,32 @@ class _Run:
         self.tx = store.begin()
         self.summary = Summary()
         self.documents: list[Row] = []
+        self.touched: list[InputItem] = []  # unchanged bytes, new modification time
 
-    def refreshed(self, outcome: Outcome, item: InputItem) -> None:
+    def refreshed(self, item: InputItem) -> None:
         """Same bytes under a new modification time: only the documents row changes."""
-        (previous,) = self.store.read_rows("documents", "path", [item.path])
         self.tx.remove("documents", {item.path})
-        self.documents.append({**previous, "size": item.size, "mtime_ns": item.mtime_ns})
+        self.touched.append(item)
         known = self.index.by_path[item.path]
         self.index.by_path[item.path] = _Known(
             known.doc_id, item.size, item.mtime_ns, known.status, known.redaction
         )
         self.summary.skipped += 1
 
+    def flush_touched(self) -> None:
+        """Add the documents rows of the batch's refreshed inputs (one read per batch)."""
+        if not self.touched:
+            return
+        items = {item.path: item for item in self.touched}
+        for previous in self.store.read_rows("documents", "path", list(items)):
+            item = items[previous["path"]]
+            self.documents.append({**previous, "size": item.size, "mtime_ns": item.mtime_ns})
+        self.touched = []
+
     def apply(self, outcome: Outcome, item: InputItem, batch: Rows, quarantine: list[Row]) -> None:
         """Record one parsed (or quarantined) input, replacing what its path held before."""
         if outcome.unchanged:
-            self.refreshed(outcome, item)
+            self.refreshed(item)
             return
         index, tx = self.index, self.tx
         old = index.by_path.get(outcome.path)
@@ -411,6 +424,41 @@ def _tasks(run: _Run, batch: list[InputItem], options: Options) -> list[Task]:
     return todo
 
 
+class _Writer:
+    """Stages batches in a background thread while the workers parse the next batch.
+
+    Encoding Parquet releases the GIL, so the parent keeps the workers fed meanwhile. At
+    most ``ahead`` batches wait to be written: memory stays bounded by a few batches.
+    """
+
+    def __init__(self, ahead: int = 1) -> None:
+        self.ahead = ahead
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kpi-writer")
+        self.pending: deque[Future[None]] = deque()
+
+    def submit(self, fn: Callable[[], None]) -> None:
+        """Run ``fn`` after what was submitted before; raise what an earlier one raised."""
+        while len(self.pending) > self.ahead:
+            self.pending.popleft().result()
+        self.pending.append(self.executor.submit(fn))
+
+    def drain(self) -> None:
+        """Wait for every submitted write; raise the first error."""
+        while self.pending:
+            self.pending.popleft().result()
+
+    def close(self) -> None:
+        """Stop the thread once the write in progress, if any, has ended."""
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _stage(tx: Transaction, rows: Rows, quarantine: list[Row], documents: list[Row]) -> None:
+    for table, table_rows in rows.tables.items():
+        tx.write(table, table_rows)
+    tx.write("quarantine", quarantine)
+    tx.write("documents", documents)
+
+
 def _run_batches(
     run: _Run,
     items: list[InputItem],
@@ -422,26 +470,28 @@ def _run_batches(
         pool = DaskPool(options.dask, _process_task)
     elif options.jobs > 0:
         pool = Pool(options.jobs, _process_task, _failed, options.timeout)
+    writer = _Writer()
     since_commit = 0
     try:
         for batch in _batches(items, options.batch_size):
-            run.documents = []
+            run.documents = documents = list[Row]()
             rows, quarantine = Rows(), list[Row]()
             todo = _tasks(run, batch, options)
             results = pool.map(todo) if pool else map(_process_task, todo)
             for task, outcome in zip(todo, results, strict=True):
                 run.apply(outcome, task.item, rows, quarantine)
                 checkpoint("parsed")
-            for table, table_rows in rows.tables.items():
-                run.tx.write(table, table_rows)
-            run.tx.write("quarantine", quarantine)
-            run.tx.write("documents", run.documents)
+            run.flush_touched()
+            writer.submit(partial(_stage, run.tx, rows, quarantine, documents))
             if progress is not None:
                 progress(len(batch))
             since_commit += len(batch)
             if since_commit >= options.commit_every:
+                writer.drain()
                 run.summary.generation = run.tx.commit()
                 since_commit = 0
+        writer.drain()
     finally:
+        writer.close()
         if pool is not None:
             pool.close()

@@ -25,8 +25,9 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, BinaryIO, Final
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -41,6 +42,9 @@ STATE_DIR: Final = ".kpi_extract"
 NULL_PARTITION: Final = "__HIVE_DEFAULT_PARTITION__"
 _COMPRESSION: Final = "zstd"
 _PLACEHOLDER: Final = "part-empty"
+#: Parts a run keeps open at once (one per table and fiscal year); past it, the least
+#: recently written is finished, so that hundreds of fiscal years cannot exhaust file handles.
+MAX_OPEN_PARTS: Final = 64
 
 
 def _fsync_dir(path: Path) -> None:
@@ -111,8 +115,13 @@ class Store:
         data: dict[str, Any] = json.loads((current / "_manifest.json").read_text("utf-8"))
         return data
 
-    def read(self, name: str, columns: list[str] | None = None) -> pa.Table:
-        """One table of the current generation (empty with its schema if none)."""
+    def read(
+        self, name: str, columns: list[str] | None = None, where: pc.Expression | None = None
+    ) -> pa.Table:
+        """One table of the current generation (empty with its schema if none).
+
+        ``where`` is applied while the parts are scanned: only matching rows are held.
+        """
         schema = TABLES[name].schema
         current = self.current_dir()
         parts = self.manifest()["parts"].get(name, [])
@@ -120,13 +129,12 @@ class Store:
             empty = schema.empty_table()
             return empty.select(columns) if columns else empty
         dataset = ds.dataset([str(current / p) for p in parts], schema=schema, format="parquet")
-        return dataset.to_table(columns=columns)
+        return dataset.to_table(columns=columns, filter=where)
 
     def read_rows(self, name: str, key: str, values: list[str]) -> list[dict[str, Any]]:
         """Rows of one table whose ``key`` column is one of ``values``."""
-        table = self.read(name)
-        mask = pc.is_in(table.column(key), value_set=pa.array(values, pa.string()))
-        rows: list[dict[str, Any]] = table.filter(mask).to_pylist()
+        wanted = pc.field(key).isin(pa.array(values, pa.string()))
+        rows: list[dict[str, Any]] = self.read(name, where=wanted).to_pylist()
         return rows
 
     # -- locking ---------------------------------------------------------------------------
@@ -177,6 +185,16 @@ class Store:
         shutil.rmtree(self.state / "staging", ignore_errors=True)
 
 
+@dataclass(slots=True)
+class _OpenPart:
+    """A part file being written: one row group per batch, closed at the next commit."""
+
+    name: str
+    relative: str
+    handle: BinaryIO
+    writer: pq.ParquetWriter
+
+
 class Transaction:
     """Parts written by one run, removals to apply, and commits of new generations."""
 
@@ -188,9 +206,14 @@ class Transaction:
         self.removals: dict[str, set[str]] = {name: set() for name in TABLES}
         self.fresh: set[str] = set()  # parts written by this run: never filtered
         self.sequence = 0
+        self.open: dict[str, _OpenPart] = {}  # partition folder -> its growing part
 
     def write(self, name: str, rows: list[dict[str, Any]]) -> None:
-        """Stage ``rows`` of table ``name`` as new parts (one per fiscal year)."""
+        """Stage ``rows`` of table ``name`` (one row group per fiscal year).
+
+        Rows of one table and fiscal year go to one part until the next commit, a row group
+        per call: a run writes a few large files, not one per batch and year.
+        """
         if not rows:
             return
         table_def = TABLES[name]
@@ -201,18 +224,43 @@ class Transaction:
         else:
             groups[None] = rows
         for year, group in sorted(groups.items(), key=lambda item: str(item[0])):
-            self.sequence += 1
             folder = name
             if table_def.partitioned:
                 folder += f"/fiscal_year_be={NULL_PARTITION if year is None else year}"
-            relative = f"{folder}/part-{self.run}-{self.sequence:06d}.parquet"
             table = arrow_table(group, table_def.with_metadata())
             try:
-                _write_parquet(table, self.staging / relative)
+                part = self.open.pop(folder, None) or self._open_part(name, folder)
+                self.open[folder] = part  # the most recently used last
+                part.writer.write_table(table)
             except OSError as exc:
                 raise OutputError("output", f"cannot write {self.staging}: {exc}") from None
-            self.staged[name].append(relative)
             checkpoint("staged")
+
+    def _open_part(self, name: str, folder: str) -> _OpenPart:
+        if len(self.open) >= MAX_OPEN_PARTS:  # many fiscal years: finish the oldest part
+            self._finish(self.open.pop(next(iter(self.open))))
+        self.sequence += 1
+        relative = f"{folder}/part-{self.run}-{self.sequence:06d}.parquet"
+        path = self.staging / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = path.open("wb")
+        writer = pq.ParquetWriter(handle, TABLES[name].with_metadata(), compression=_COMPRESSION)
+        return _OpenPart(name, relative, handle, writer)
+
+    def _finish(self, part: _OpenPart) -> None:
+        part.writer.close()
+        part.handle.flush()
+        os.fsync(part.handle.fileno())
+        part.handle.close()
+        self.staged[part.name].append(part.relative)
+
+    def _finish_parts(self) -> None:
+        """Close every growing part: it is complete and can be committed."""
+        try:
+            while self.open:
+                self._finish(self.open.pop(next(iter(self.open))))
+        except OSError as exc:
+            raise OutputError("output", f"cannot write {self.staging}: {exc}") from None
 
     def remove(self, name: str, keys: set[str]) -> None:
         """Delete, at the next commit, the rows of ``name`` whose key is in ``keys``."""
@@ -220,6 +268,7 @@ class Transaction:
 
     def commit(self) -> int:
         """Make everything staged and removed visible at once; return the generation."""
+        self._finish_parts()
         try:
             return self._commit()
         except OSError as exc:
@@ -316,6 +365,11 @@ class Transaction:
 
     def discard(self) -> None:
         """Forget what this run staged (after an error)."""
+        for part in self.open.values():
+            with contextlib.suppress(Exception):
+                part.writer.close()
+            part.handle.close()
+        self.open = {}
         shutil.rmtree(self.staging, ignore_errors=True)
 
 

@@ -1,9 +1,10 @@
 """Worker processes with a time bound per task: a stuck or crashed task never stops a batch.
 
-Each worker runs one task at a time. A task that runs longer than ``timeout`` seconds gets
-its worker killed (SIGKILL) and replaced; a worker that dies (a crash, the kernel's OOM
-killer) is replaced too. Either way the caller gets ``on_failure(task, reason)`` in that
-task's place, with ``reason`` ``"timeout"`` or ``"crashed"``. Results come back in task
+Each worker runs one task at a time, the next ones queued in its pipe. A task that runs
+longer than ``timeout`` seconds gets its worker killed (SIGKILL) and replaced; a worker that
+dies (a crash, the kernel's OOM killer) is replaced too. Either way the caller gets
+``on_failure(task, reason)`` in that task's place, with ``reason`` ``"timeout"`` or
+``"crashed"``; the tasks queued behind it go to another worker. Results come back in task
 order. Workers end with the process that started them (Linux ``PR_SET_PDEATHSIG``).
 """
 
@@ -15,8 +16,9 @@ import multiprocessing
 import os
 import signal
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any, Final, Generic, TypeVar
 
@@ -53,12 +55,18 @@ def _serve(conn: Connection, fn: Callable[[Any], Any]) -> None:
 class _Worker:
     process: Any
     conn: Connection
-    index: int | None = None  # position of the task it runs
-    started: float = 0.0
+    queue: deque[int] = field(default_factory=deque)  # positions of the tasks it was sent
+    started: float = 0.0  # when the first task of its queue started, at the latest
 
 
 class Pool(Generic[T, R]):
-    """``jobs`` worker processes applying ``fn`` to tasks, each within ``timeout`` seconds."""
+    """``jobs`` worker processes applying ``fn`` to tasks, each within ``timeout`` seconds.
+
+    Each worker is sent up to ``depth`` tasks ahead, so that it never waits for the parent
+    between two tasks. A task's time starts when the worker is known to have begun it: when
+    it was sent to an idle worker, or when the result of the task before it arrived (a
+    task is never given less than ``timeout``).
+    """
 
     def __init__(
         self,
@@ -66,10 +74,12 @@ class Pool(Generic[T, R]):
         fn: Callable[[T], R],
         on_failure: Callable[[T, str], R],
         timeout: float,
+        depth: int = 2,
     ) -> None:
         self.fn = fn
         self.on_failure = on_failure
         self.timeout = timeout
+        self.depth = max(1, depth)
         self.workers = [self._spawn() for _ in range(max(1, jobs))]
 
     def _spawn(self) -> _Worker:
@@ -87,39 +97,69 @@ class Pool(Generic[T, R]):
 
     def map(self, tasks: Iterable[T]) -> Iterator[R]:
         """Results of ``tasks``, in order."""
-        pending = list(enumerate(tasks))
-        pending.reverse()
+        by_index = dict(enumerate(tasks))
+        pending = sorted(by_index, reverse=True)  # a stack: the next task is at the end
         results: dict[int, R] = {}
-        by_index = dict(pending)
         next_out = 0
-        while pending or any(w.index is not None for w in self.workers):
-            for worker in self.workers:
-                if worker.index is None and pending:
-                    position, task = pending.pop()
-                    worker.conn.send(task)
-                    worker.index, worker.started = position, time.monotonic()
-            busy = [w for w in self.workers if w.index is not None]
+        while pending or any(w.queue for w in self.workers):
+            self._send(pending, results, by_index)
+            busy = [w for w in self.workers if w.queue]
             deadline = min(w.started for w in busy) + self.timeout
             ready = wait([w.conn for w in busy], max(0.0, deadline - time.monotonic()))
             for worker in busy:
-                running = worker.index
-                assert running is not None
-                index: int = running
                 if worker.conn in ready:
-                    try:
-                        results[index] = worker.conn.recv()
-                    except (EOFError, OSError):
-                        results[index] = self.on_failure(by_index[index], "crashed")
-                        self._replace(worker)
-                        continue
-                    worker.index = None
+                    self._receive(worker, results, pending, by_index)
                 elif time.monotonic() - worker.started >= self.timeout:
-                    results[index] = self.on_failure(by_index[index], "timeout")
-                    self._replace(worker)
+                    self._fail(worker, "timeout", results, pending, by_index)
             while next_out in results:
                 yield results.pop(next_out)
                 del by_index[next_out]
                 next_out += 1
+
+    def _send(self, pending: list[int], results: dict[int, R], by_index: dict[int, T]) -> None:
+        for worker in list(self.workers):
+            while pending and len(worker.queue) < self.depth:
+                position = pending.pop()
+                try:
+                    worker.conn.send(by_index[position])
+                except OSError:  # it died (in the task at the head of its queue)
+                    pending.append(position)
+                    if worker.queue:
+                        self._fail(worker, "crashed", results, pending, by_index)
+                    else:
+                        self._replace(worker)
+                    break
+                if not worker.queue:
+                    worker.started = time.monotonic()
+                worker.queue.append(position)
+
+    def _receive(
+        self, worker: _Worker, results: dict[int, R], pending: list[int], by_index: dict[int, T]
+    ) -> None:
+        try:
+            result = worker.conn.recv()
+        except (EOFError, OSError):  # died in the task at the head of its queue
+            self._fail(worker, "crashed", results, pending, by_index)
+            return
+        results[worker.queue.popleft()] = result
+        worker.started = time.monotonic()
+
+    def _fail(
+        self,
+        worker: _Worker,
+        reason: str,
+        results: dict[int, R],
+        pending: list[int],
+        by_index: dict[int, T],
+    ) -> None:
+        """The task at the head of ``worker``'s queue failed: replace the worker.
+
+        The tasks queued behind it go back to the front of ``pending``.
+        """
+        failed = worker.queue.popleft()
+        results[failed] = self.on_failure(by_index[failed], reason)
+        pending.extend(reversed(worker.queue))
+        self._replace(worker)
 
     def close(self) -> None:
         """Stop the workers."""

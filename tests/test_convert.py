@@ -138,6 +138,32 @@ def test_unknown_fiscal_year_has_its_own_partition(tmp_path: Path) -> None:
     assert kpi["fiscal_year_be"] is None
 
 
+@pytest.mark.parametrize("max_open", [64, 1])
+def test_batches_of_a_run_share_one_part_per_table_and_year(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, max_open: int
+) -> None:
+    monkeypatch.setattr("kpi_extract.store.MAX_OPEN_PARTS", max_open)
+    out = tmp_path / "out"
+    summary = convert([SAMPLES], out, jobs=0, batch_size=2)  # 13 files: 7 batches
+    assert summary.parsed == 13
+    kpi_parts = [p.name for p in (out / "kpis").rglob("*.parquet")]
+    years = [p.name for p in (out / "kpis").iterdir()]
+    if max_open == 64:
+        assert len(kpi_parts) == len(years) == 5  # one part per year, not one per batch
+        assert len(list((out / "documents").glob("*.parquet"))) == 1
+        assert pq.ParquetFile(next((out / "documents").glob("*.parquet"))).num_row_groups == 7
+    else:
+        assert len(kpi_parts) > len(years)  # parts finished early, reopened as new parts
+    assert snapshot(out) == snapshot(_reference(tmp_path))
+
+
+def _reference(tmp_path: Path) -> Path:
+    reference = tmp_path / "reference"
+    if not reference.exists():
+        convert([SAMPLES], reference, jobs=0)
+    return reference
+
+
 def test_the_dataset_reads_back_with_pyarrow_pandas_and_duckdb(
     samples_out: tuple[Path, Summary],
 ) -> None:
@@ -174,6 +200,28 @@ def test_a_second_run_changes_nothing(tmp_path: Path) -> None:
     assert (again.seen, again.skipped, again.parsed, again.records) == (13, 13, 0, 0)
     assert snapshot(out) == before
     assert Store(out).manifest()["generation"] == generation == first.generation
+
+
+def test_a_touched_file_only_updates_its_documents_row(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    shutil.copytree(SAMPLES, folder)
+    out = tmp_path / "out"
+    convert([folder], out, jobs=0, batch_size=4)
+    before = snapshot(out)
+    touched = sorted(folder.rglob("*.txt"))[2:7:2]  # three files, in different batches
+    for number, path in enumerate(touched):
+        os.utime(path, ns=(1_700_000_000_000_000_000 + number, 1_700_000_000_000_000_000 + number))
+    summary = convert([folder], out, jobs=0, batch_size=4)
+    assert (summary.parsed, summary.skipped) == (0, 13)
+    documents = {r["path"]: r for r in read_table(out, "documents").to_pylist()}
+    assert [documents[str(p)]["mtime_ns"] for p in touched] == [
+        1_700_000_000_000_000_000 + n for n in range(3)
+    ]
+    after = snapshot(out)
+    assert {t: rows for t, rows in after.items() if t != "documents"} == {
+        t: rows for t, rows in before.items() if t != "documents"
+    }
+    assert len(after["documents"]) == 13
 
 
 def test_force_reparses_and_yields_the_same_rows(tmp_path: Path) -> None:

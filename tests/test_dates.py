@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from kpi_extract import dates
 from kpi_extract.dates import (
     THAI_MONTHS,
     DateMention,
@@ -664,3 +665,29 @@ def test_find_dates_never_raises(text: str) -> None:
         assert (m.start is None) == (m.kind == "invalid") == (m.error is not None)
         if m.start is not None and m.end is not None:
             assert m.start <= m.end
+
+
+SCAN_PIECES = [
+    *FUZZ_PIECES,
+    *"ณลงปีงบเดือนในแต่ช่วง",
+    "เดือน",
+    "ปีงบประมาณ",
+    "วันจันทร์ที่",
+    "ม.ค.",
+    "มี. ค.",
+    "ธค",
+    "กรกฎาคม",
+    "ค.ศ.",
+    "ลงวันที่",
+    "ณ วันที่",
+    "2564",
+    "2021-03-04",
+]
+
+
+@given(st.lists(st.sampled_from(SCAN_PIECES), max_size=40).map("".join))
+def test_candidate_scan_finds_what_a_full_scan_finds(text: str) -> None:
+    # find_dates tries the grammar only where _CAN_START allows; a plain scan tries it at
+    # every position. Both must find the same matches.
+    found = [(m.span(), m.groupdict()) for m in dates._scan(text)]
+    assert found == [(m.span(), m.groupdict()) for m in dates._BODY.finditer(text)]

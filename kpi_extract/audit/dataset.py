@@ -26,10 +26,9 @@ def _years(store: Store) -> list[int | None]:
 
 
 def _partition(store: Store, name: str, year: int | None) -> list[Row]:
-    table = store.read(name)
-    column = table.column("fiscal_year_be")
-    mask = pc.is_null(column) if year is None else pc.equal(column, pa.scalar(year, pa.int32()))
-    rows: list[Row] = table.filter(mask).to_pylist()
+    column = pc.field("fiscal_year_be")
+    where = column.is_null() if year is None else column == pa.scalar(year, pa.int32())
+    rows: list[Row] = store.read(name, where=where).to_pylist()
     return rows
 
 
@@ -55,17 +54,14 @@ def conflict_candidates(store: Store) -> list[Row]:
     wanted = {
         (code, year) for code, year in zip(*(shared[k].to_pylist() for k in keys), strict=True)
     }
-    full = store.read("kpis", _CONFLICT_COLUMNS)
-    mask = pc.is_in(full["kpi_code"], value_set=shared["kpi_code"])
-    return [
-        r for r in full.filter(mask).to_pylist() if (r["kpi_code"], r["fiscal_year_be"]) in wanted
-    ]
+    full = store.read("kpis", _CONFLICT_COLUMNS, pc.field("kpi_code").isin(shared["kpi_code"]))
+    return [r for r in full.to_pylist() if (r["kpi_code"], r["fiscal_year_be"]) in wanted]
 
 
 def dataset_findings(store: Store) -> list[Row]:
     """The stored findings of the dataset-wide rule (scope ``dataset``)."""
-    table = store.read("audit_findings")
-    return list(table.filter(pc.equal(table["scope"], pa.scalar(DATASET_SCOPE))).to_pylist())
+    table = store.read("audit_findings", where=pc.field("scope") == pa.scalar(DATASET_SCOPE))
+    return list(table.to_pylist())
 
 
 def recompute(store: Store) -> list[Row]:
