@@ -186,7 +186,7 @@ def _refuse_not_thai(text: str, source: str | None) -> None:
     marks = len(_THAI_MARK_RE.findall(text))
     orphans = len(_ORPHAN_MARK_RE.findall(text))
     thai = len(_THAI_RE.findall(text))
-    non_ascii = sum(1 for ch in text if ord(ch) > 0x7F)
+    non_ascii = len(text) - len(text.encode("ascii", "ignore"))
     if thai < non_ascii / 2 or (marks and orphans / marks > _MAX_ORPHAN_MARK_SHARE):
         raise DecodeError(
             "not_thai",
