@@ -26,10 +26,9 @@ code                      meaning
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Final
-
-import regex
 
 from kpi_extract.diagnostics import Diagnostic
 from kpi_extract.errors import DecodeError
@@ -42,15 +41,15 @@ _BOMS: Final = (
     (b"\xfe\xff", "utf-16-be"),
 )
 # C0 controls that never occur in a text dump (TAB, LF, VT, FF, CR are allowed).
-_CONTROL_RE: Final = regex.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_CONTROL_RE: Final = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 # Thai combining marks (vowels above/below, tone marks, signs) and the Thai consonants.
-_THAI_MARK_RE: Final = regex.compile(r"[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]")
-_ORPHAN_MARK_RE: Final = regex.compile(
+_THAI_MARK_RE: Final = re.compile(r"[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]")
+_ORPHAN_MARK_RE: Final = re.compile(
     r"(?<![\u0e01-\u0e2e\u0e31\u0e34-\u0e3a\u0e47-\u0e4e])[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]"
 )
-_THAI_RE: Final = regex.compile(r"[\u0e01-\u0e5b]")
-_NEWLINE_RE: Final = regex.compile(r"\r\n?")
-_BYTE_LINE_RE: Final = regex.compile(rb"\r\n|\r|\n")
+_THAI_RE: Final = re.compile(r"[\u0e01-\u0e5b]")
+_NEWLINE_RE: Final = re.compile(r"\r\n?")
+_BYTE_LINE_RE: Final = re.compile(rb"\r\n|\r|\n")
 # A control character is tolerated as damage below this share of all characters.
 _MAX_CONTROL_SHARE: Final = 0.001
 # cp874 text is taken as Thai when at most this share of its Thai marks follow no consonant.

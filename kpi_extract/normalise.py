@@ -28,6 +28,7 @@ move) and rewrites follow vowels; its ``remove_zw`` misses ZWJ, word joiner and 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final
@@ -36,18 +37,19 @@ import regex
 
 from kpi_extract.diagnostics import Diagnostic
 
-_ZERO_WIDTH_RE: Final = regex.compile("[\u200b\u200c\u200d\u2060\u00ad\ufeff]")
-# Every space separator but the ASCII one, and the line breakers that are not LF.
-_SPACES_RE: Final = regex.compile("[^\\S\\n\\t ]|[\u2028\u2029\u0085\u000b\u000c]")
-_THAI_DIGIT_RE: Final = regex.compile("[\u0e50-\u0e59]")
+_ZERO_WIDTH_RE: Final = re.compile("[\u200b\u200c\u200d\u2060\u00ad\ufeff]")
+# Every space separator but the ASCII one, and the line breakers that are not LF (\x1c-\x1f
+# are controls, counted by decode, not spaces: the same set as the regex module's \s).
+_SPACES_RE: Final = re.compile("[^\\S\\n\\t \\x1c-\\x1f]|[\u2028\u2029\u0085\u000b\u000c]")
+_THAI_DIGIT_RE: Final = re.compile("[\u0e50-\u0e59]")
 _THAI_DIGIT_PAIRS: Final = tuple((chr(0x0E50 + d), str(d)) for d in range(10))
 # Nikhahit, any tone marks, sara aa: the decomposed spelling of sara am.
-_DECOMPOSED_SARA_AM_RE: Final = regex.compile("\u0e4d([\u0e48-\u0e4b]*)\u0e32")
-_STRAY_SARA_AA_RE: Final = regex.compile("\u0e33\u0e32+")
-_DOUBLE_SARA_E_RE: Final = regex.compile("\u0e40\u0e40")
+_DECOMPOSED_SARA_AM_RE: Final = re.compile("\u0e4d([\u0e48-\u0e4b]*)\u0e32")
+_STRAY_SARA_AA_RE: Final = re.compile("\u0e33\u0e32+")
+_DOUBLE_SARA_E_RE: Final = re.compile("\u0e40\u0e40")
 # Above and below vowels, tone marks and signs (mai han-akat .. yamakkan), repeated.
-_REPEATED_MARK_RE: Final = regex.compile("([\u0e31\u0e34-\u0e3a\u0e47-\u0e4e])\\1+")
-_TRAILING_SPACE_RE: Final = regex.compile("[ \\t]+$", regex.MULTILINE)
+_REPEATED_MARK_RE: Final = re.compile("([\u0e31\u0e34-\u0e3a\u0e47-\u0e4e])\\1+")
+_TRAILING_SPACE_RE: Final = re.compile("[ \\t]+$", re.MULTILINE)
 
 # A ``?`` touching Thai text or standing alone between words: a character the exporter lost.
 _LOST_CHARACTER_RE: Final = regex.compile(r"(?<=\p{Thai})\?|\?(?=\p{Thai})|(?<=\s)\?(?=\s)")
