@@ -16,6 +16,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import os
 import time
@@ -400,7 +402,8 @@ def convert(
         items = list({item.path: item for item in iter_inputs(inputs, pattern=pattern)}.values())
         run.summary.seen = len(items)
         try:
-            _run_batches(run, items, options, progress)
+            with _fewer_collections():
+                _run_batches(run, items, options, progress)
         except BaseException:
             run.tx.discard()
             raise
@@ -409,6 +412,25 @@ def convert(
         store.collect_garbage()
     run.summary.elapsed = time.monotonic() - started
     return run.summary
+
+
+@contextlib.contextmanager
+def _fewer_collections(threshold: int = 50_000) -> Iterator[None]:
+    """Run the cycle collector less often while a run holds many long-lived objects.
+
+    The rows of a batch and the index of the dataset are not garbage, yet each collection
+    of the oldest generation walks them all: it took 0.2 ms of the parent's 1.4 ms per
+    document. Freezing what exists before the workers fork also spares their collections
+    (and their copy-on-write pages) the imported modules. Restored on the way out.
+    """
+    old = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(threshold, *old[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+        gc.unfreeze()
 
 
 def _tasks(run: _Run, batch: list[InputItem], options: Options) -> list[Task]:

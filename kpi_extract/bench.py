@@ -54,7 +54,9 @@ class RunResult:
     megabytes: float
     jobs: int
     seconds: float
-    peak_mb: float
+    cpu_seconds: float
+    peak_rss_mb: float
+    peak_pss_mb: float
     floor_seconds: float
 
     @property
@@ -68,35 +70,60 @@ class RunResult:
         return 1000 * self.seconds / self.docs
 
 
-def _tree_rss_mb(pid: int) -> float:
-    """Resident memory of a process and its descendants, in MB (Linux /proc)."""
-    total, stack = 0, [pid]
+def _status_kb(text: str, key: str) -> int:
+    return next((int(x.split()[1]) for x in text.splitlines() if x.startswith(key)), 0)
+
+
+def _tree_memory_mb(pid: int) -> tuple[float, float]:
+    """Resident memory of a process and its descendants in MB: RSS summed, and PSS.
+
+    Forked workers share their parent's pages; the RSS sum counts those pages once per
+    process, the proportional set size (PSS) divides them among the sharers. Linux /proc.
+    """
+    rss = pss = 0
+    stack = [pid]
     while stack:
         current = stack.pop()
         try:
-            status = Path(f"/proc/{current}/status").read_text()
-            total += next(int(x.split()[1]) for x in status.splitlines() if x.startswith("VmRSS"))
+            rss += _status_kb(Path(f"/proc/{current}/status").read_text(), "VmRSS")
+            pss += _status_kb(Path(f"/proc/{current}/smaps_rollup").read_text(), "Pss:")
             for task in Path(f"/proc/{current}/task").iterdir():
                 stack += [int(c) for c in (task / "children").read_text().split()]
-        except (OSError, StopIteration, ValueError):
+        except (OSError, ValueError):
             continue
-    return total / 1024
+    return rss / 1024, pss / 1024
 
 
-def _timed_convert(corpus: Path, out: Path, jobs: int) -> tuple[float, float]:
+@dataclass
+class _Measure:
+    seconds: float
+    cpu_seconds: float
+    peak_rss_mb: float
+    peak_pss_mb: float
+
+
+def _timed_convert(corpus: Path, out: Path, jobs: int) -> _Measure:
     shutil.rmtree(out, ignore_errors=True)
     command = [sys.executable, "-m", "kpi_extract.cli", "convert", str(corpus)]
     command += ["--out", str(out), "--jobs", str(jobs)]
     started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    peak = 0.0
-    while process.poll() is None:
-        peak = max(peak, _tree_rss_mb(process.pid))
-        time.sleep(0.1)
-    seconds = time.perf_counter() - started
-    if process.returncode != 0:
-        raise RuntimeError(process.stderr.read().decode() if process.stderr else "failed")
-    return seconds, peak
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors)
+        peak_rss = peak_pss = 0.0
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            rss, pss = _tree_memory_mb(process.pid)
+            peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
+            time.sleep(0.1)
+        seconds = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            errors.seek(0)
+            raise RuntimeError(errors.read().decode(errors="replace"))
+    cpu = usage.ru_utime + usage.ru_stime  # the converter and the workers it waited for
+    return _Measure(seconds, cpu, peak_rss, peak_pss)
 
 
 def _files(corpus: Path) -> Iterator[Path]:
@@ -229,14 +256,15 @@ def render(results: list[RunResult], stage_ms: dict[str, float], start_s: float)
         f"Measured {time.strftime('%Y-%m-%d')} by `make bench` on: {machine()}.",
         "Corpora: `kpi_extract.synth` (seed 1), documents of the seeds' size.",
         "",
-        "| documents | MB | jobs | seconds | docs/s | MB/s | ms/doc | peak MB | floor s "
-        "| ratio to floor |",
-        "| ---: " * 10 + "|",
+        "| documents | MB | jobs | seconds | docs/s | MB/s | ms/doc | CPU ms/doc "
+        "| peak PSS MB | peak RSS-sum MB | floor s | ratio to floor |",
+        "| ---: " * 12 + "|",
     ]
     for r in results:
         out.append(
             f"| {r.docs:,} | {r.megabytes:.1f} | {r.jobs} | {r.seconds:.1f} | {r.docs_per_s:.0f} | "
-            f"{r.megabytes / r.seconds:.2f} | {r.ms_per_doc:.2f} | {r.peak_mb:.0f} | "
+            f"{r.megabytes / r.seconds:.2f} | {r.ms_per_doc:.2f} | "
+            f"{1000 * r.cpu_seconds / r.docs:.2f} | {r.peak_pss_mb:.0f} | {r.peak_rss_mb:.0f} | "
             f"{r.floor_seconds:.1f} | {r.seconds / r.floor_seconds:.1f} |"
         )
     out += ["", "Per stage, one process, milliseconds per document:", ""]
@@ -271,12 +299,22 @@ def main(argv: list[str] | None = None) -> int:
         corpus, written = _corpus(args.work, size, args.seed)
         floor_s = floor(corpus)
         for jobs in (int(j) for j in args.jobs.split(",")):
-            seconds, peak = _timed_convert(corpus, args.work / f"out-{size}-{jobs}", jobs)
-            result = RunResult(size, written / 1e6, jobs, seconds, peak, floor_s)
+            m = _timed_convert(corpus, args.work / f"out-{size}-{jobs}", jobs)
+            result = RunResult(
+                size,
+                written / 1e6,
+                jobs,
+                m.seconds,
+                m.cpu_seconds,
+                m.peak_rss_mb,
+                m.peak_pss_mb,
+                floor_s,
+            )
             results.append(result)
             print(
-                f"{size} docs, jobs {jobs}: {seconds:.1f} s, {result.docs_per_s:.0f} docs/s, "
-                f"peak {peak:.0f} MB, floor {floor_s:.1f} s",
+                f"{size} docs, jobs {jobs}: {m.seconds:.1f} s, {result.docs_per_s:.0f} docs/s, "
+                f"CPU {m.cpu_seconds:.1f} s, peak PSS {m.peak_pss_mb:.0f} MB "
+                f"(RSS sum {m.peak_rss_mb:.0f}), floor {floor_s:.1f} s",
                 flush=True,
             )
         shutil.rmtree(args.work / f"out-{size}-1", ignore_errors=True)

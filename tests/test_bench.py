@@ -1,0 +1,43 @@
+"""The benchmark harness: what it measures of a run, and how it reports it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from kpi_extract.bench import RunResult, _timed_convert, _tree_memory_mb, render
+
+ROOT = Path(__file__).resolve().parent.parent
+needs_proc = pytest.mark.skipif(not Path("/proc/self/smaps_rollup").exists(), reason="no /proc")
+
+
+@needs_proc
+def test_memory_of_a_process_tree_counts_shared_pages_once_in_pss() -> None:
+    rss, pss = _tree_memory_mb(os.getpid())
+    assert rss > 20  # this interpreter with pyarrow and pydantic loaded
+    assert 0 < pss <= rss + 1
+
+
+@needs_proc
+def test_a_timed_convert_reports_wall_cpu_and_memory(tmp_path: Path) -> None:
+    measure = _timed_convert(ROOT / "samples", tmp_path / "out", jobs=1)
+    assert (tmp_path / "out" / "current" / "_manifest.json").is_file()
+    assert measure.seconds > 0 and measure.cpu_seconds > 0
+    assert measure.peak_pss_mb <= measure.peak_rss_mb + 1
+    assert measure.peak_rss_mb > 20
+
+
+def test_a_failed_convert_raises_with_its_error_output(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError, match="missing: no such file or folder"):
+        _timed_convert(tmp_path / "missing", tmp_path / "out", jobs=1)
+
+
+def test_the_report_derives_rates_from_the_measures() -> None:
+    result = RunResult(1000, 10.0, 2, 5.0, 8.0, 400.0, 250.0, 0.5)
+    text = render([result], {"decode": 0.25, "write": 0.5}, 0.42)
+    row = "| 1,000 | 10.0 | 2 | 5.0 | 200 | 2.00 | 5.00 | 8.00 | 250 | 400 | 0.5 | 10.0 |"
+    assert row in text.splitlines()
+    assert "| 0.25 | 0.50 | 0.75 |" in text.splitlines()
+    assert "imports included: 0.42 s" in text
