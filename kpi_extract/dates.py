@@ -164,7 +164,9 @@ _AFTER_DAY = "".join(
         {"เ", "จ", "ถ"} | {a[0] for _, a, _ in _MONTHS} | {n[0] for _, _, ns in _MONTHS for n in ns}
     )
 )
-_START_WORDS = ("ลงวันที่", "ณ", "วัน", "เดือน", "ปีงบ", *(n for _, _, ns in _MONTHS for n in ns))
+_START_WORDS = ("ลงวันที่", "วัน", "เดือน", "ปีงบ", *(n for _, _, ns in _MONTHS for n in ns))
+# A dash (``-``, ``–``, ``—``) after a day number: a range if a day or its prefix follows.
+_THEN_DAY = r"\s*[\-\u2013\u2014]\s*(?:[0-9]|ลง|ณ|วัน)"
 _NOT_GLUED = "|".join(f"(?<={w}.)" for w in _GLUE_WORDS) + f"|(?<!{_THAI_LETTER}.)"
 
 
@@ -177,10 +179,12 @@ _CAN_START = re.compile(
         [
             *(
                 rf"{d}(?<![0-9].)(?<![0-9][.,:/].)"
-                rf"(?=[0-9]?\s*[{_AFTER_DAY}\-\u2013\u2014/.]|[0-9]{{3}}-)"
+                rf"(?=[0-9]?(?:\s*[{_AFTER_DAY}]|{_THEN_DAY}|/[0-9]|\.[0-9]{{1,2}}\.[0-9])"
+                r"|[0-9]{3}-)"
                 for d in "0123456789"
             ),
             *(_first_then(w[0], re.escape(w[1:])) for w in _START_WORDS),
+            r"ณ(?=\s*วันที่)",
             *(rf"{era}(?<!\..)(?=\.?\s?ศ)" for era in "พค"),
             *(
                 f"{re.escape(a[0])}(?:{_NOT_GLUED})"
