@@ -38,9 +38,12 @@ import regex
 from kpi_extract.diagnostics import Diagnostic
 
 _ZERO_WIDTH_RE: Final = re.compile("[\u200b\u200c\u200d\u2060\u00ad\ufeff]")
-# Every space separator but the ASCII one, and the line breakers that are not LF (\x1c-\x1f
-# are controls, counted by decode, not spaces: the same set as the regex module's \s).
-_SPACES_RE: Final = re.compile("[^\\S\\n\\t \\x1c-\\x1f]|[\u2028\u2029\u0085\u000b\u000c]")
+# Every space separator but the ASCII one, and the line breakers that are not LF: what
+# ``\s`` matches but LF, TAB, space and \x1c-\x1f (controls, counted by decode), listed
+# (5 times faster than a negated ``\S``; a test compares the two over every code point).
+_SPACES_RE: Final = re.compile(
+    "[\r\x0b\x0c\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+)
 _THAI_DIGIT_RE: Final = re.compile("[\u0e50-\u0e59]")
 _THAI_DIGIT_PAIRS: Final = tuple((chr(0x0E50 + d), str(d)) for d in range(10))
 # Nikhahit, any tone marks, sara aa: the decomposed spelling of sara am.
@@ -49,7 +52,6 @@ _STRAY_SARA_AA_RE: Final = re.compile("\u0e33\u0e32+")
 _DOUBLE_SARA_E_RE: Final = re.compile("\u0e40\u0e40")
 # Above and below vowels, tone marks and signs (mai han-akat .. yamakkan), repeated.
 _REPEATED_MARK_RE: Final = re.compile("([\u0e31\u0e34-\u0e3a\u0e47-\u0e4e])\\1+")
-_TRAILING_SPACE_RE: Final = re.compile("[ \\t]+$", re.MULTILINE)
 
 # A ``?`` touching Thai text or standing alone between words: a character the exporter lost.
 _LOST_CHARACTER_RE: Final = regex.compile(r"(?<=\p{Thai})\?|\?(?=\p{Thai})|(?<=\s)\?(?=\s)")
@@ -133,7 +135,14 @@ def strip_trailing_spaces(text: str) -> tuple[str, int]:
     >>> strip_trailing_spaces("ตำแหน่ง  \\n.....\\t")
     ('ตำแหน่ง\\n.....', 2)
     """
-    return _TRAILING_SPACE_RE.subn("", text)
+    lines = text.split("\n")
+    count = 0
+    for number, line in enumerate(lines):
+        stripped = line.rstrip(" \t")
+        if stripped is not line:  # rstrip returns the same object when nothing went
+            lines[number] = stripped
+            count += 1
+    return "\n".join(lines), count
 
 
 Step = Callable[[str], tuple[str, int]]
@@ -197,6 +206,8 @@ def find_damage(text: str) -> list[Diagnostic]:
     if "?" not in text and "%" not in text and "\ufffd" not in text:
         return found
     for number, line in enumerate(text.split("\n"), start=1):
+        if "?" not in line and "%" not in line and "\ufffd" not in line:
+            continue
         lost = len(_LOST_CHARACTER_RE.findall(line))
         if lost:
             message = f"{lost} '?' standing for lost characters"

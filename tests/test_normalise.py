@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import pytest
+import regex
 from hypothesis import given
 from hypothesis import strategies as st
 from pythainlp.util import thai_digit_to_arabic_digit
@@ -130,3 +132,18 @@ def test_seed_003_lost_characters() -> None:
 def test_digit_step_agrees_with_pythainlp() -> None:
     text = "๐๑๒๓๔๕๖๗๘๙ ปี ๒๕๖๔ 08.๓0 ๕.๒.๑"
     assert normalise_module.thai_digits_to_arabic(text)[0] == thai_digit_to_arabic_digit(text)
+
+
+def test_space_step_changes_exactly_what_regex_calls_space_but_lf_tab_and_space() -> None:
+    # The step lists its characters; the rule is the regex module's \s less LF, TAB, space.
+    rule = regex.compile(r"[^\S\n\t ]")
+    for code in range(0x110000):
+        char = chr(code)
+        expected = (" ", 1) if rule.match(char) else (char, 0)
+        assert normalise_module.normalise_spaces(char) == expected, hex(code)
+
+
+@given(st.text(alphabet=" \t\nก่x\u00a0", max_size=40))
+def test_trailing_space_step_is_the_multiline_substitution(text: str) -> None:
+    expected = re.subn("[ \\t]+$", "", text, flags=re.MULTILINE)
+    assert normalise_module.strip_trailing_spaces(text) == expected
