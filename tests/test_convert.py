@@ -138,20 +138,35 @@ def test_unknown_fiscal_year_has_its_own_partition(tmp_path: Path) -> None:
     assert kpi["fiscal_year_be"] is None
 
 
-@pytest.mark.parametrize("max_open", [64, 1])
+@pytest.mark.parametrize(
+    ("max_open", "group_bytes", "max_held", "documents_groups"),
+    [
+        (64, 4 << 20, 64 << 20, 1),  # the defaults: every batch's rows in one row group
+        (64, 1, 64 << 20, 7),  # a row group as soon as a batch's rows are held
+        (64, 4 << 20, 1, 7),  # the cap on held rows writes them at every batch
+        (1, 4 << 20, 64 << 20, None),  # one open part: parts finished and reopened
+    ],
+)
 def test_batches_of_a_run_share_one_part_per_table_and_year(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, max_open: int
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    max_open: int,
+    group_bytes: int,
+    max_held: int,
+    documents_groups: int | None,
 ) -> None:
     monkeypatch.setattr("kpi_extract.store.MAX_OPEN_PARTS", max_open)
+    monkeypatch.setattr("kpi_extract.store.ROW_GROUP_BYTES", group_bytes)
+    monkeypatch.setattr("kpi_extract.store.MAX_HELD_BYTES", max_held)
     out = tmp_path / "out"
     summary = convert([SAMPLES], out, jobs=0, batch_size=2)  # 13 files: 7 batches
     assert summary.parsed == 13
     kpi_parts = [p.name for p in (out / "kpis").rglob("*.parquet")]
     years = [p.name for p in (out / "kpis").iterdir()]
-    if max_open == 64:
+    if documents_groups is not None:
         assert len(kpi_parts) == len(years) == 5  # one part per year, not one per batch
-        assert len(list((out / "documents").glob("*.parquet"))) == 1
-        assert pq.ParquetFile(next((out / "documents").glob("*.parquet"))).num_row_groups == 7
+        (documents,) = (out / "documents").glob("*.parquet")
+        assert pq.ParquetFile(documents).num_row_groups == documents_groups
     else:
         assert len(kpi_parts) > len(years)  # parts finished early, reopened as new parts
     assert snapshot(out) == snapshot(_reference(tmp_path))
