@@ -139,7 +139,7 @@ def test_unknown_fiscal_year_has_its_own_partition(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("max_open", "group_bytes", "max_held", "documents_groups"),
+    "case",
     [
         (64, 4 << 20, 64 << 20, 1),  # the defaults: every batch's rows in one row group
         (64, 1, 64 << 20, 7),  # a row group as soon as a batch's rows are held
@@ -148,13 +148,9 @@ def test_unknown_fiscal_year_has_its_own_partition(tmp_path: Path) -> None:
     ],
 )
 def test_batches_of_a_run_share_one_part_per_table_and_year(
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    max_open: int,
-    group_bytes: int,
-    max_held: int,
-    documents_groups: int | None,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: tuple[int, int, int, int | None]
 ) -> None:
+    max_open, group_bytes, max_held, documents_groups = case
     monkeypatch.setattr("kpi_extract.store.MAX_OPEN_PARTS", max_open)
     monkeypatch.setattr("kpi_extract.store.ROW_GROUP_BYTES", group_bytes)
     monkeypatch.setattr("kpi_extract.store.MAX_HELD_BYTES", max_held)
