@@ -7,9 +7,12 @@
   whose bytes are unchanged is skipped after hashing; a changed one replaces its rows; a new
   one adds its rows. ``force`` re-parses everything.
 - Documents are parsed by ``jobs`` worker processes (0: in this process, for debugging),
-  ``batch_size`` at a time; rows of one batch at most are held in memory. A document that
-  takes longer than ``timeout`` seconds, or crashes its worker, is quarantined (``timeout``,
-  ``crashed``); one larger than :data:`MAX_DOCUMENT_BYTES` is quarantined unread.
+  ``batch_size`` at a time, in chunks of :data:`CHUNK_SIZE` per task whose rows come back
+  as Arrow tables (:mod:`kpi_extract.document`); rows of one batch at most are held in
+  memory. A document that takes longer than ``timeout`` seconds, or crashes its worker, is
+  quarantined (``timeout``, ``crashed``): a chunk that fails as a whole is run again one
+  document per task, so only the document at fault is. One larger than
+  :data:`~kpi_extract.document.MAX_DOCUMENT_BYTES` is quarantined unread.
 - A commit (atomic, see :mod:`kpi_extract.store`) follows every ``commit_every``
   documents and ends the run.
 """
@@ -18,28 +21,26 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import hashlib
 import os
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any, Final
 
-from kpi_extract import __version__
-from kpi_extract.audit import DATASET_SCOPE, audit_conflicts, audit_tables
+import pyarrow as pa
+
+from kpi_extract.audit import DATASET_SCOPE, audit_conflicts
 from kpi_extract.audit.dataset import conflict_candidates, dataset_findings
 from kpi_extract.distributed import DaskPool
-from kpi_extract.errors import DecodeError, KpiExtractError, LayoutError
+from kpi_extract.document import Chunk, Outcome, Task, chunk_failed, process_chunk
 from kpi_extract.faults import checkpoint
-from kpi_extract.grammar import load_grammars
-from kpi_extract.inputs import InputItem, iter_inputs, read_item
-from kpi_extract.parse import parse_bytes
-from kpi_extract.redact import fingerprint, redact_rows
-from kpi_extract.rows import Row, Rows, error_rows, quarantine_row, record_rows
+from kpi_extract.inputs import InputItem, iter_inputs
+from kpi_extract.redact import fingerprint
+from kpi_extract.rows import Row
 from kpi_extract.schema import TABLES
 from kpi_extract.store import Store, Transaction
 from kpi_extract.workers import Pool
@@ -47,24 +48,10 @@ from kpi_extract.workers import Pool
 # Tables whose rows belong to one document's content (audit_findings: scope = doc_id).
 DATA_TABLES: Final = tuple(t for t, d in TABLES.items() if d.key in ("doc_id", "scope"))
 _HAS_DATA: Final = ("parsed", "partial")
-#: A dump larger than this is quarantined (``too_large``) unread: a report is ~10 KB, and a
-#: file of several thousand reports is well below it.
-MAX_DOCUMENT_BYTES: Final = 32 * 1024 * 1024
 #: Seconds one document may take to parse before its worker is killed (``timeout``).
 DOCUMENT_TIMEOUT: Final = 60.0
-
-
-@dataclass(slots=True)
-class Outcome:
-    """What became of one input (built in a worker; plain data, picklable)."""
-
-    path: str
-    sha256: str | None
-    document: Row
-    rows: Rows = field(default_factory=Rows)
-    quarantine: list[Row] = field(default_factory=list)
-    records: int = 0
-    unchanged: bool = False
+#: Documents a worker parses per task: their rows come back as one Arrow table per table.
+CHUNK_SIZE: Final = 16
 
 
 @dataclass(slots=True)
@@ -97,97 +84,6 @@ class _Known:
     redaction: str | None = None
 
 
-def _document_row(item: InputItem, sha256: str | None, **values: Any) -> Row:
-    row: Row = {name: None for name in TABLES["documents"].schema.names}
-    row.update(
-        doc_id=sha256,
-        path=item.path,
-        sha256=sha256,
-        size=item.size,
-        mtime_ns=item.mtime_ns,
-        record_count=0,
-        error_count=0,
-        parser_version=__version__,
-        grammar_version=load_grammars().version,
-    )
-    row.update(values)
-    return row
-
-
-def _quarantined(
-    item: InputItem, sha256: str | None, stage: str, code: str, message: str
-) -> Outcome:
-    return Outcome(
-        item.path,
-        sha256,
-        _document_row(item, sha256, status="quarantined", reason_code=code),
-        quarantine=[quarantine_row(item.path, sha256, stage, code, message)],
-    )
-
-
-def process(
-    item: InputItem,
-    known_sha: str | None,
-    fiscal_year: int | None,
-    redact_key: bytes | None = None,
-) -> Outcome:
-    """Read and parse one input; never raises (every failure is a quarantine outcome)."""
-    if item.refused:
-        return _quarantined(
-            item, None, "read", item.refused, f"{item.path}: not read ({item.refused})"
-        )
-    if item.size > MAX_DOCUMENT_BYTES:
-        message = f"{item.path}: {item.size} bytes, more than {MAX_DOCUMENT_BYTES} for one dump"
-        return _quarantined(item, None, "read", "too_large", message)
-    try:
-        data = read_item(item)
-    except OSError as exc:
-        return _quarantined(item, None, "read", "read_error", str(exc))
-    sha = hashlib.sha256(data).hexdigest()
-    if sha == known_sha:
-        return Outcome(item.path, sha, {}, unchanged=True)
-    try:
-        result = parse_bytes(data, source=item.path, fiscal_year=fiscal_year)
-    except DecodeError as exc:
-        return _quarantined(item, sha, "decode", exc.code, exc.message)
-    except LayoutError as exc:
-        return _quarantined(item, sha, "detect", exc.code, exc.message)
-    except (KpiExtractError, Exception) as exc:  # a bug must not stop the batch
-        return _quarantined(item, sha, "parse", "internal_error", f"{type(exc).__name__}: {exc}")
-    rows = record_rows(result.records, sha, item.path)
-    for finding in audit_tables(rows.tables):
-        rows.add("audit_findings", finding)
-    quarantine = error_rows(result.errors, sha, item.path)
-    if redact_key is not None:  # rows are changed in place, quarantine messages included
-        redact_rows(Rows({**rows.tables, "quarantine": quarantine}), redact_key)
-    for w in result.warnings:
-        rows.add(
-            "warnings",
-            {
-                "record_id": None,
-                "doc_id": sha,
-                "fiscal_year_be": None,
-                "path": item.path,
-                "code": w.code,
-                "message": w.message,
-                "line": w.line,
-            },
-        )
-    status = "partial" if result.errors else "parsed"
-    document = _document_row(
-        item,
-        sha,
-        encoding=result.encoding,
-        layout=result.layout,
-        record_count=len(result.records),
-        error_count=len(result.errors),
-        status=status,
-        reason_code="validation" if result.errors else None,
-        redaction=fingerprint(redact_key) if redact_key is not None else None,
-    )
-    return Outcome(item.path, sha, document, rows, quarantine, records=len(result.records))
-
-
 @dataclass(frozen=True, slots=True)
 class Options:
     """How a run converts (see :func:`convert`)."""
@@ -205,27 +101,6 @@ class Options:
     def redaction(self) -> str | None:
         """The fingerprint of the redaction key, if any."""
         return fingerprint(self.redact_key) if self.redact_key is not None else None
-
-
-@dataclass(frozen=True, slots=True)
-class Task:
-    """One input to parse, and what the worker needs to know about it."""
-
-    item: InputItem
-    known_sha: str | None
-    fiscal_year: int | None
-    redact_key: bytes | None
-
-
-def _process_task(task: Task) -> Outcome:
-    return process(task.item, task.known_sha, task.fiscal_year, task.redact_key)
-
-
-def _failed(task: Task, reason: str) -> Outcome:
-    """The outcome of a task whose worker ran out of time or died."""
-    item = task.item
-    what = "took longer than the time bound" if reason == "timeout" else "crashed its worker"
-    return _quarantined(item, None, "parse", reason, f"{item.path}: parsing {what}")
 
 
 class _Index:
@@ -301,11 +176,15 @@ class _Run:
             self.documents.append({**previous, "size": item.size, "mtime_ns": item.mtime_ns})
         self.touched = []
 
-    def apply(self, outcome: Outcome, item: InputItem, batch: Rows, quarantine: list[Row]) -> None:
-        """Record one parsed (or quarantined) input, replacing what its path held before."""
+    def apply(self, outcome: Outcome, item: InputItem, quarantine: list[Row]) -> bool:
+        """Record one parsed (or quarantined) input, replacing what its path held before.
+
+        Return whether its data rows are to be written (not for a duplicate).
+        """
         if outcome.unchanged:
             self.refreshed(item)
-            return
+            return False
+        keep = False
         index, tx = self.index, self.tx
         old = index.by_path.get(outcome.path)
         if old is not None:
@@ -317,7 +196,7 @@ class _Run:
         if document["status"] in _HAS_DATA and sha is not None and sha in index.owner:
             document.update(status="duplicate", duplicate_of=index.owner[sha], record_count=0)
         elif document["status"] in _HAS_DATA and sha is not None:
-            batch.extend(outcome.rows)
+            keep = True
             quarantine.extend(outcome.quarantine)
             index.owner[sha] = outcome.path
             self.summary.records += outcome.records
@@ -333,6 +212,7 @@ class _Run:
             self.summary.quarantined += 1
         else:
             self.summary.parsed += 1
+        return keep
 
     def _release(self, doc_id: str, path: str) -> None:
         """``path`` no longer holds ``doc_id``: drop its rows if no other input does."""
@@ -474,11 +354,40 @@ class _Writer:
         self.executor.shutdown(wait=True, cancel_futures=True)
 
 
-def _stage(tx: Transaction, rows: Rows, quarantine: list[Row], documents: list[Row]) -> None:
-    for table, table_rows in rows.tables.items():
-        tx.write(table, table_rows)
+def _stage(
+    tx: Transaction, tables: dict[str, list[pa.Table]], quarantine: list[Row], documents: list[Row]
+) -> None:
+    for name, pieces in tables.items():
+        tx.write_table(name, pa.concat_tables(pieces).combine_chunks())
     tx.write("quarantine", quarantine)
     tx.write("documents", documents)
+
+
+_ChunkPool = Pool[list[Task], Chunk] | DaskPool
+
+
+def _parse(pool: _ChunkPool | None, chunks: list[list[Task]]) -> Iterator[tuple[list[Task], Chunk]]:
+    """Each chunk of tasks with what became of it, in order, as the workers finish them.
+
+    A chunk that ran out of time or crashed its worker as a whole is run again one task per
+    chunk once the others are done, so that only the task at fault is quarantined.
+    """
+    if pool is None:
+        yield from ((tasks, process_chunk(tasks)) for tasks in chunks)
+        return
+    held: list[tuple[list[Task], Chunk]] = []  # from the first failed chunk on, in order
+    for tasks, chunk in zip(chunks, pool.map(chunks), strict=True):
+        if chunk.retry or held:
+            held.append((tasks, chunk))
+        else:
+            yield tasks, chunk
+    again = [[task] for tasks, chunk in held if chunk.retry for task in tasks]
+    singles = pool.map(again) if again else iter(())
+    for tasks, chunk in held:
+        if chunk.retry:
+            yield from (([task], next(singles)) for task in tasks)
+        else:
+            yield tasks, chunk
 
 
 def _run_batches(
@@ -487,24 +396,28 @@ def _run_batches(
     options: Options,
     progress: Callable[[int], object] | None,
 ) -> None:
-    pool: Pool[Task, Outcome] | DaskPool | None = None
+    pool: _ChunkPool | None = None
     if options.dask is not None:
-        pool = DaskPool(options.dask, _process_task)
+        pool = DaskPool(options.dask, process_chunk)
     elif options.jobs > 0:
-        pool = Pool(options.jobs, _process_task, _failed, options.timeout)
+        pool = Pool(options.jobs, process_chunk, chunk_failed, options.timeout)
     writer = _Writer()
     since_commit = 0
     try:
         for batch in _batches(items, options.batch_size):
             run.documents = documents = list[Row]()
-            rows, quarantine = Rows(), list[Row]()
-            todo = _tasks(run, batch, options)
-            results = pool.map(todo) if pool else map(_process_task, todo)
-            for task, outcome in zip(todo, results, strict=True):
-                run.apply(outcome, task.item, rows, quarantine)
-                checkpoint("parsed")
+            tables: dict[str, list[pa.Table]] = {}
+            quarantine: list[Row] = []
+            chunks = list(_batches(_tasks(run, batch, options), CHUNK_SIZE))
+            for tasks, chunk in _parse(pool, chunks):
+                keep = []
+                for task, outcome in zip(tasks, chunk.outcomes, strict=True):
+                    keep.append(run.apply(outcome, task.item, quarantine))
+                    checkpoint("parsed")
+                for name, table in chunk.kept(keep).items():
+                    tables.setdefault(name, []).append(table)
             run.flush_touched()
-            writer.submit(partial(_stage, run.tx, rows, quarantine, documents))
+            writer.submit(partial(_stage, run.tx, tables, quarantine, documents))
             if progress is not None:
                 progress(len(batch))
             since_commit += len(batch)

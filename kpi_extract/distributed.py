@@ -1,6 +1,6 @@
 """The same conversion on a Dask cluster (optional extra: ``pip install kpi_extract[dask]``).
 
-Dask workers parse their share of the inputs (:func:`kpi_extract.batch.process`, the very
+Dask workers parse their share of the inputs (:func:`kpi_extract.document.process_chunk`, the very
 function the local worker processes run); the results come back to the process that
 started the run, which writes the dataset exactly as a local run does: same rows, same
 atomic generations, same lock. Only parsing moves; the output folder needs to be on the

@@ -103,6 +103,21 @@ def arrow_table(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
     return pa.Table.from_arrays(columns, schema=schema)
 
 
+def _by_year(table: pa.Table) -> dict[int | None, pa.Table]:
+    """The rows of ``table`` by their ``fiscal_year_be``, in the order they came."""
+    column = table.column("fiscal_year_be")
+    years: list[int | None] = pc.unique(column).to_pylist()
+    if len(years) == 1:
+        return {years[0]: table}
+    out = {}
+    for year in years:
+        wanted = (
+            pc.is_null(column) if year is None else pc.equal(column, pa.scalar(year, column.type))
+        )
+        out[year] = table.filter(wanted)
+    return out
+
+
 class Store:
     """An output folder: its current generation and the way to commit a new one."""
 
@@ -240,31 +255,31 @@ class Transaction:
         self.held_bytes = 0  # rows held by the open parts, not yet written
 
     def write(self, name: str, rows: list[dict[str, Any]]) -> None:
-        """Stage ``rows`` of table ``name``.
+        """Stage ``rows`` (dicts) of table ``name`` (see :meth:`write_table`)."""
+        if rows:
+            self.write_table(name, arrow_table(rows, TABLES[name].schema))
+
+    def write_table(self, name: str, table: pa.Table) -> None:
+        """Stage the rows of ``table``, an Arrow table of ``name``'s schema.
 
         Rows of one table and fiscal year go to one part until the next commit, in row
         groups of about :data:`ROW_GROUP_BYTES`: a run writes a few large files, not one per
         batch and year.
         """
-        if not rows:
+        if table.num_rows == 0:
             return
         table_def = TABLES[name]
-        groups: dict[object, list[dict[str, Any]]] = {}
-        if table_def.partitioned:
-            for row in rows:
-                groups.setdefault(row.get("fiscal_year_be"), []).append(row)
-        else:
-            groups[None] = rows
+        table = table.replace_schema_metadata(table_def.with_metadata().metadata)
+        groups = _by_year(table) if table_def.partitioned else {None: table}
         for year, group in sorted(groups.items(), key=lambda item: str(item[0])):
             folder = name
             if table_def.partitioned:
                 folder += f"/fiscal_year_be={NULL_PARTITION if year is None else year}"
-            table = arrow_table(group, table_def.with_metadata())
             try:
                 part = self.open.pop(folder, None) or self._open_part(name, folder)
                 self.open[folder] = part  # the most recently used last
-                part.hold(table)
-                self.held_bytes += table.nbytes
+                part.hold(group)
+                self.held_bytes += group.nbytes
                 if part.held_bytes >= ROW_GROUP_BYTES:
                     self.held_bytes -= part.flush()
                 while self.held_bytes > MAX_HELD_BYTES:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from kpi_extract import batch, parse_bytes
+from kpi_extract import document, parse_bytes
 from kpi_extract import store as store_module
 from kpi_extract.batch import convert
 from kpi_extract.cli import main
@@ -195,16 +195,23 @@ def _hang_or_crash(data: bytes, **kwargs: Any) -> Any:
 def test_a_document_that_hangs_or_crashes_is_quarantined_and_the_batch_goes_on(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(batch, "parse_bytes", _hang_or_crash)
+    monkeypatch.setattr(document, "parse_bytes", _hang_or_crash)
     folder = tmp_path / "in"
     folder.mkdir()
     (folder / "a_hang.txt").write_bytes(B01.read_bytes() + b"HANG")
     (folder / "b_crash.txt").write_bytes(B01.read_bytes() + b"CRASH")
-    (folder / "c_good.txt").write_bytes(C01.read_bytes())
+    # Workers parse chunks of documents: the good ones of a chunk that failed as a whole
+    # are parsed again, alone, and kept; so are those of the chunks after it.
+    for n in range(40):
+        (folder / f"c_good_{n:02d}.txt").write_bytes(C01.read_bytes() + b"\n" * n)
     summary = convert([folder], tmp_path / "out", jobs=2, timeout=2)
-    assert (summary.seen, summary.parsed, summary.quarantined) == (3, 1, 2)
+    assert (summary.seen, summary.parsed, summary.quarantined) == (42, 40, 2)
     reasons = sorted(_outcome(read_table(tmp_path / "out", "quarantine").to_pylist()))
     assert reasons == [("a_hang.txt", "timeout"), ("b_crash.txt", "crashed")]
+    projects = read_table(tmp_path / "out", "projects", ["source"]).column("source")
+    assert sorted(Path(str(p)).name for p in projects.to_pylist()) == [
+        f"c_good_{n:02d}.txt" for n in range(40)
+    ]
 
 
 def test_zip_member_paths_cannot_escape_and_links_out_of_the_tree_are_not_followed(
