@@ -38,7 +38,7 @@ from kpi_extract.audit.dataset import conflict_candidates, dataset_findings
 from kpi_extract.distributed import DaskPool
 from kpi_extract.document import Chunk, Outcome, Task, chunk_failed, process_chunk
 from kpi_extract.faults import checkpoint
-from kpi_extract.inputs import InputItem, iter_inputs
+from kpi_extract.inputs import InputError, InputItem, iter_inputs
 from kpi_extract.redact import fingerprint
 from kpi_extract.rows import Row
 from kpi_extract.schema import TABLES
@@ -103,6 +103,35 @@ class Options:
         return fingerprint(self.redact_key) if self.redact_key is not None else None
 
 
+class _Sharing:
+    """The paths known to hold each content (doc_id): a set only where several paths do.
+
+    One set per input was half of the memory of the index, which grows with the archive.
+    """
+
+    def __init__(self) -> None:
+        self.paths: dict[str, str | set[str]] = {}
+
+    def add(self, doc_id: str, path: str) -> None:
+        """Note that ``path`` holds ``doc_id``."""
+        held = self.paths.setdefault(doc_id, path)
+        if isinstance(held, set):
+            held.add(path)
+        elif held != path:
+            self.paths[doc_id] = {held, path}
+
+    def discard(self, doc_id: str, path: str) -> set[str]:
+        """``path`` no longer holds ``doc_id``; return the paths that still do."""
+        held = self.paths.get(doc_id)
+        if isinstance(held, set):
+            held.discard(path)
+            return set(held)
+        if held == path:
+            del self.paths[doc_id]
+            return set()
+        return set() if held is None else {held}
+
+
 class _Index:
     """What the dataset holds already: inputs by path, and which paths share content."""
 
@@ -111,14 +140,14 @@ class _Index:
         table = store.read("documents", columns)
         self.by_path: dict[str, _Known] = {}
         self.owner: dict[str, str] = {}  # doc_id -> a path whose rows hold it
-        self.refs: dict[str, set[str]] = {}  # doc_id -> every path with that content
+        self.refs = _Sharing()  # doc_id -> every path with that content
         for row in table.to_pylist():
             known = _Known(
                 row["doc_id"], row["size"], row["mtime_ns"], row["status"], row["redaction"]
             )
             self.by_path[row["path"]] = known
             if known.doc_id:
-                self.refs.setdefault(known.doc_id, set()).add(row["path"])
+                self.refs.add(known.doc_id, row["path"])
                 if known.status in _HAS_DATA:
                     self.owner[known.doc_id] = row["path"]
 
@@ -198,12 +227,12 @@ class _Run:
         elif document["status"] in _HAS_DATA and sha is not None:
             keep = True
             quarantine.extend(outcome.quarantine)
-            index.owner[sha] = outcome.path
+            index.owner[sha] = item.path
             self.summary.records += outcome.records
         else:
             quarantine.extend(outcome.quarantine)
         if sha is not None:
-            index.refs.setdefault(sha, set()).add(outcome.path)
+            index.refs.add(sha, item.path)
         index.by_path[outcome.path] = _Known(
             sha or "", item.size, item.mtime_ns, document["status"], document.get("redaction")
         )
@@ -216,8 +245,7 @@ class _Run:
 
     def _release(self, doc_id: str, path: str) -> None:
         """``path`` no longer holds ``doc_id``: drop its rows if no other input does."""
-        refs = self.index.refs.get(doc_id, set())
-        refs.discard(path)
+        refs = self.index.refs.discard(doc_id, path)
         if self.index.owner.get(doc_id) != path:
             return
         del self.index.owner[doc_id]
@@ -279,8 +307,8 @@ def convert(
     with store.locked():
         store.collect_garbage()
         run = _Run(store)
-        items = list({item.path: item for item in iter_inputs(inputs, pattern=pattern)}.values())
-        run.summary.seen = len(items)
+        _check_exist(inputs)
+        items = _unique(iter_inputs(inputs, pattern=pattern), run.summary)
         try:
             with _fewer_collections():
                 _run_batches(run, items, options, progress)
@@ -292,6 +320,27 @@ def convert(
         store.collect_garbage()
     run.summary.elapsed = time.monotonic() - started
     return run.summary
+
+
+def _check_exist(inputs: Sequence[str | Path]) -> None:
+    """Raise :class:`InputError` for an input path that does not exist, before any work."""
+    for given in inputs:
+        if not Path(given).exists():
+            raise InputError(f"{given}: no such file or folder")
+
+
+def _unique(items: Iterable[InputItem], summary: Summary) -> Iterator[InputItem]:
+    """Each input once (a file may be named twice: by its folder and by itself), counted.
+
+    Streamed, not listed: an archive's inputs are never all held at once (a list of them
+    was 440 bytes per input); only their paths are, once.
+    """
+    seen: set[str] = set()
+    for item in items:
+        if item.path not in seen:
+            seen.add(item.path)
+            summary.seen += 1
+            yield item
 
 
 @contextlib.contextmanager
@@ -392,7 +441,7 @@ def _parse(pool: _ChunkPool | None, chunks: list[list[Task]]) -> Iterator[tuple[
 
 def _run_batches(
     run: _Run,
-    items: list[InputItem],
+    items: Iterable[InputItem],
     options: Options,
     progress: Callable[[int], object] | None,
 ) -> None:
