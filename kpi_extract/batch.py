@@ -38,7 +38,7 @@ from kpi_extract.audit.dataset import conflict_candidates, dataset_findings
 from kpi_extract.distributed import DaskPool
 from kpi_extract.document import Chunk, Outcome, Task, chunk_failed, process_chunk
 from kpi_extract.faults import checkpoint
-from kpi_extract.inputs import InputError, InputItem, iter_inputs
+from kpi_extract.inputs import InputError, InputItem, item_at, iter_inputs
 from kpi_extract.redact import fingerprint
 from kpi_extract.rows import Row
 from kpi_extract.schema import TABLES
@@ -82,6 +82,7 @@ class _Known:
     mtime_ns: int
     status: str
     redaction: str | None = None
+    applied: bool = False  # parsed (or quarantined) in this run
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +185,45 @@ class _Run:
         self.summary = Summary()
         self.documents: list[Row] = []
         self.touched: list[InputItem] = []  # unchanged bytes, new modification time
+        self.seen: set[str] = set()  # the paths of this run's inputs
+        # Paths whose content lost the input its rows were stored under: parsed again, so
+        # that one of them holds the rows (with its own path) and the others name it.
+        self.orphaned: set[str] = set()
+        self.recount: dict[str, str | None] = {}  # of those, being parsed: the count they had
+
+    def must_parse(self, path: str) -> bool:
+        """Whether ``path`` is parsed whatever the index says (see :meth:`leftovers`)."""
+        return path in self.orphaned or path in self.recount
+
+    def unique(self, items: Iterable[InputItem]) -> Iterator[InputItem]:
+        """Each input once (a file may be named twice: by its folder and by itself), counted.
+
+        Streamed, not listed: an archive's inputs are never all held at once (a list of them
+        was 440 bytes per input); only their paths are, once.
+        """
+        for item in items:
+            if item.path not in self.seen:
+                self.seen.add(item.path)
+                self.summary.seen += 1
+                yield item
+
+    def leftovers(self) -> Iterator[InputItem]:
+        """The orphaned paths not parsed since they became so, once the inputs are done.
+
+        One seen in this run was counted already (skipped, parsed...): it is counted once.
+        """
+        paths, self.orphaned = sorted(self.orphaned), set()
+        for path in paths:
+            known = self.index.by_path.get(path)
+            if path not in self.seen:
+                self.recount[path] = None
+                self.seen.add(path)
+                self.summary.seen += 1
+            elif known is not None and known.applied:
+                self.recount[path] = "quarantined" if known.status == "quarantined" else "parsed"
+            else:
+                self.recount[path] = "skipped"
+            yield item_at(path)
 
     def refreshed(self, item: InputItem) -> None:
         """Same bytes under a new modification time: only the documents row changes."""
@@ -213,13 +253,17 @@ class _Run:
         if outcome.unchanged:
             self.refreshed(item)
             return False
+        self.orphaned.discard(item.path)
+        earlier = self.recount.pop(item.path, None)
+        if earlier is not None:  # counted before its content was orphaned: count it once
+            setattr(self.summary, earlier, getattr(self.summary, earlier) - 1)
         keep = False
         index, tx = self.index, self.tx
-        old = index.by_path.get(outcome.path)
+        old = index.by_path.get(item.path)
         if old is not None:
-            tx.remove("documents", {outcome.path})
-            tx.remove("quarantine", {outcome.path})
-            self._release(old.doc_id, outcome.path)
+            tx.remove("documents", {item.path})
+            tx.remove("quarantine", {item.path})
+            self._release(old.doc_id, item.path)
         document = dict(outcome.document)
         sha = outcome.sha256
         if document["status"] in _HAS_DATA and sha is not None and sha in index.owner:
@@ -233,8 +277,8 @@ class _Run:
             quarantine.extend(outcome.quarantine)
         if sha is not None:
             index.refs.add(sha, item.path)
-        index.by_path[outcome.path] = _Known(
-            sha or "", item.size, item.mtime_ns, document["status"], document.get("redaction")
+        index.by_path[item.path] = _Known(
+            sha or "", item.size, item.mtime_ns, document["status"], document.get("redaction"), True
         )
         self.documents.append(document)
         if document["status"] == "quarantined":
@@ -244,17 +288,18 @@ class _Run:
         return keep
 
     def _release(self, doc_id: str, path: str) -> None:
-        """``path`` no longer holds ``doc_id``: drop its rows if no other input does."""
-        refs = self.index.refs.discard(doc_id, path)
+        """``path`` no longer holds ``doc_id``: drop the rows it held.
+
+        Other inputs with the same content (``duplicate`` of ``path``) are parsed again in
+        this run: the first then holds the rows, under its own path, and the others name it.
+        """
+        others = self.index.refs.discard(doc_id, path)
         if self.index.owner.get(doc_id) != path:
             return
         del self.index.owner[doc_id]
-        if refs:
-            # Another input has the same content: its rows stay, now under that input.
-            self.index.owner[doc_id] = sorted(refs)[0]
-            return
         for table in DATA_TABLES:
             self.tx.remove(table, {doc_id})
+        self.orphaned |= others
 
 
 def refresh_conflicts(store: Store, tx: Transaction) -> int:
@@ -308,7 +353,7 @@ def convert(
         store.collect_garbage()
         run = _Run(store)
         _check_exist(inputs)
-        items = _unique(iter_inputs(inputs, pattern=pattern), run.summary)
+        items = run.unique(iter_inputs(inputs, pattern=pattern))
         try:
             with _fewer_collections():
                 _run_batches(run, items, options, progress)
@@ -327,20 +372,6 @@ def _check_exist(inputs: Sequence[str | Path]) -> None:
     for given in inputs:
         if not Path(given).exists():
             raise InputError(f"{given}: no such file or folder")
-
-
-def _unique(items: Iterable[InputItem], summary: Summary) -> Iterator[InputItem]:
-    """Each input once (a file may be named twice: by its folder and by itself), counted.
-
-    Streamed, not listed: an archive's inputs are never all held at once (a list of them
-    was 440 bytes per input); only their paths are, once.
-    """
-    seen: set[str] = set()
-    for item in items:
-        if item.path not in seen:
-            seen.add(item.path)
-            summary.seen += 1
-            yield item
 
 
 @contextlib.contextmanager
@@ -367,10 +398,11 @@ def _tasks(run: _Run, batch: list[InputItem], options: Options) -> list[Task]:
     todo = []
     redaction = options.redaction
     for item in batch:
-        if not options.force and run.index.unchanged(item, redaction):
+        force = options.force or run.must_parse(item.path)
+        if not force and run.index.unchanged(item, redaction):
             run.summary.skipped += 1  # same size, time and redaction: not even read
             continue
-        known = None if options.force else run.index.known_sha(item, redaction)
+        known = None if force else run.index.known_sha(item, redaction)
         todo.append(Task(item, known, options.fiscal_year, options.redact_key))
     return todo
 
@@ -439,6 +471,16 @@ def _parse(pool: _ChunkPool | None, chunks: list[list[Task]]) -> Iterator[tuple[
             yield tasks, chunk
 
 
+def _rounds(run: _Run, items: Iterable[InputItem], size: int) -> Iterator[list[InputItem]]:
+    """Batches of the inputs, then of the paths they orphaned (see :meth:`_Run.leftovers`).
+
+    Each batch is applied before the next is asked for: the orphans are known by then.
+    """
+    yield from _batches(items, size)
+    while run.orphaned:
+        yield from _batches(run.leftovers(), size)
+
+
 def _run_batches(
     run: _Run,
     items: Iterable[InputItem],
@@ -453,7 +495,7 @@ def _run_batches(
     writer = _Writer()
     since_commit = 0
     try:
-        for batch in _batches(items, options.batch_size):
+        for batch in _rounds(run, items, options.batch_size):
             run.documents = documents = list[Row]()
             tables: dict[str, list[pa.Table]] = {}
             quarantine: list[Row] = []

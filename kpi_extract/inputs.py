@@ -106,6 +106,27 @@ def iter_inputs(
             yield InputItem(str(path), stat.st_size, stat.st_mtime_ns)
 
 
+def item_at(path: str) -> InputItem:
+    """The input :func:`iter_inputs` names ``path``: a file, or an archive's ``archive!member``.
+
+    One that no longer exists is refused (``not_found``).
+    """
+    plain = Path(path)
+    if plain.is_file():
+        stat = plain.stat()
+        return InputItem(path, stat.st_size, stat.st_mtime_ns)
+    cut = path.find("!")
+    while cut != -1:  # the archive is the longest existing prefix before a "!"
+        archive = Path(path[:cut])
+        if archive.is_file() and zipfile.is_zipfile(archive):
+            found = _archive_items(archive, "*", MAX_MEMBER_BYTES, MAX_RATIO)
+            match = next((item for item in found if item.path == path), None)
+            if match is not None:
+                return match
+        cut = path.find("!", cut + 1)
+    return InputItem(path, 0, 0, refused="not_found")
+
+
 def read_item(item: InputItem) -> bytes:
     """The bytes of one input (an archive member is read in memory, size-bounded)."""
     if item.archive is None:

@@ -20,6 +20,7 @@ import pytest
 
 from kpi_extract.batch import Summary, convert
 from kpi_extract.errors import DatasetLockedError
+from kpi_extract.inputs import InputError
 from kpi_extract.schema import SCHEMA_VERSION, TABLES
 from kpi_extract.store import Store, read_table
 from tests.conftest import SAMPLES, SEEDS
@@ -290,6 +291,56 @@ def test_same_content_under_two_names_is_stored_once(tmp_path: Path) -> None:
     )
     assert statuses == [("a.txt", "parsed", None), ("b.txt", "duplicate", str(inputs / "a.txt"))]
     assert read_table(out, "projects").num_rows == 1
+
+
+def test_rows_of_shared_content_stay_until_no_input_holds_it(tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    sample = SAMPLES / "project_progress" / "c02_table_only_thai_digits.txt"
+    other = SAMPLES / "kpi_result" / "a01_cp874_waste.txt"
+    for name in ("a.txt", "b.txt", "c.txt"):
+        shutil.copy(sample, inputs / name)
+    out = tmp_path / "out"
+    convert([inputs], out, jobs=0)
+    # The input holding the rows changes: b.txt holds them now, under its own path.
+    (inputs / "a.txt").write_bytes(other.read_bytes())
+    summary = convert([inputs], out, jobs=0)
+    assert (summary.seen, summary.parsed, summary.skipped) == (3, 3, 0)
+
+    def documents() -> list[tuple[str, str, str | None]]:
+        rows = read_table(out, "documents").to_pylist()
+        named = [(d["path"], d["status"], d["duplicate_of"]) for d in rows]
+        return sorted((Path(p).name, s, d and Path(d).name) for p, s, d in named)
+
+    assert documents() == [
+        ("a.txt", "parsed", None),
+        ("b.txt", "parsed", None),
+        ("c.txt", "duplicate", "b.txt"),
+    ]
+    projects = read_table(out, "projects").to_pylist()
+    assert [Path(p["source"]).name for p in projects] == ["b.txt"]
+    assert convert([inputs], out, jobs=0).skipped == 3  # and it stays so
+    # Only c.txt is named this time: b.txt's content is orphaned by a run that did not see it.
+    (inputs / "b.txt").write_bytes(other.read_bytes() + b"\n")
+    summary = convert([inputs / "b.txt"], out, jobs=0)
+    assert (summary.seen, summary.parsed, summary.skipped) == (2, 2, 0)
+    assert documents()[1:] == [("b.txt", "parsed", None), ("c.txt", "parsed", None)]
+    assert [Path(p["source"]).name for p in read_table(out, "projects").to_pylist()] == ["c.txt"]
+    (inputs / "c.txt").write_bytes(other.read_bytes() + b"\n\n")  # the last copy: rows go
+    convert([inputs], out, jobs=0)
+    assert read_table(out, "projects").num_rows == 0
+    assert read_table(out, "kpis").num_rows == 3
+
+
+def test_an_input_named_twice_is_converted_once(tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    shutil.copy(SAMPLES / "kpi_result" / "a01_cp874_waste.txt", inputs / "a.txt")
+    summary = convert([inputs, inputs / "a.txt", inputs], tmp_path / "out", jobs=0)
+    assert (summary.seen, summary.parsed, summary.records) == (1, 1, 1)
+    with pytest.raises(InputError, match=r"missing\.txt"):
+        convert([inputs, inputs / "missing.txt"], tmp_path / "out2", jobs=0)
+    assert not (tmp_path / "out2" / "documents").exists()  # refused before any work
 
 
 def test_bad_inputs_are_quarantined_with_a_reason_and_the_batch_goes_on(tmp_path: Path) -> None:
