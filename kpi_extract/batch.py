@@ -38,6 +38,7 @@ from kpi_extract.audit.dataset import conflict_candidates, dataset_findings
 from kpi_extract.distributed import DaskPool
 from kpi_extract.document import Chunk, Outcome, Task, chunk_failed, process_chunk
 from kpi_extract.faults import checkpoint
+from kpi_extract.index import HAS_DATA, InputIndex, Known
 from kpi_extract.inputs import InputError, InputItem, item_at, iter_inputs
 from kpi_extract.redact import fingerprint
 from kpi_extract.rows import Row
@@ -47,7 +48,6 @@ from kpi_extract.workers import Pool
 
 # Tables whose rows belong to one document's content (audit_findings: scope = doc_id).
 DATA_TABLES: Final = tuple(t for t, d in TABLES.items() if d.key in ("doc_id", "scope"))
-_HAS_DATA: Final = ("parsed", "partial")
 #: Seconds one document may take to parse before its worker is killed (``timeout``).
 DOCUMENT_TIMEOUT: Final = 60.0
 #: Documents a worker parses per task: their rows come back as one Arrow table per table.
@@ -76,16 +76,6 @@ class Summary:
 
 
 @dataclass(frozen=True, slots=True)
-class _Known:
-    doc_id: str
-    size: int
-    mtime_ns: int
-    status: str
-    redaction: str | None = None
-    applied: bool = False  # parsed (or quarantined) in this run
-
-
-@dataclass(frozen=True, slots=True)
 class Options:
     """How a run converts (see :func:`convert`)."""
 
@@ -104,66 +94,6 @@ class Options:
         return fingerprint(self.redact_key) if self.redact_key is not None else None
 
 
-class _Sharing:
-    """The paths known to hold each content (doc_id): a set only where several paths do.
-
-    One set per input was half of the memory of the index, which grows with the archive.
-    """
-
-    def __init__(self) -> None:
-        self.paths: dict[str, str | set[str]] = {}
-
-    def add(self, doc_id: str, path: str) -> None:
-        """Note that ``path`` holds ``doc_id``."""
-        held = self.paths.setdefault(doc_id, path)
-        if isinstance(held, set):
-            held.add(path)
-        elif held != path:
-            self.paths[doc_id] = {held, path}
-
-    def discard(self, doc_id: str, path: str) -> set[str]:
-        """``path`` no longer holds ``doc_id``; return the paths that still do."""
-        held = self.paths.get(doc_id)
-        if isinstance(held, set):
-            held.discard(path)
-            return set(held)
-        if held == path:
-            del self.paths[doc_id]
-            return set()
-        return set() if held is None else {held}
-
-
-class _Index:
-    """What the dataset holds already: inputs by path, and which paths share content."""
-
-    def __init__(self, store: Store) -> None:
-        columns = ["path", "doc_id", "size", "mtime_ns", "status", "redaction"]
-        table = store.read("documents", columns)
-        self.by_path: dict[str, _Known] = {}
-        self.owner: dict[str, str] = {}  # doc_id -> a path whose rows hold it
-        self.refs = _Sharing()  # doc_id -> every path with that content
-        for row in table.to_pylist():
-            known = _Known(
-                row["doc_id"], row["size"], row["mtime_ns"], row["status"], row["redaction"]
-            )
-            self.by_path[row["path"]] = known
-            if known.doc_id:
-                self.refs.add(known.doc_id, row["path"])
-                if known.status in _HAS_DATA:
-                    self.owner[known.doc_id] = row["path"]
-
-    def unchanged(self, item: InputItem, redaction: str | None) -> bool:
-        """Same size, time and redaction: the input need not even be read."""
-        known = self.by_path.get(item.path)
-        same = (item.size, item.mtime_ns, redaction)
-        return known is not None and (known.size, known.mtime_ns, known.redaction) == same
-
-    def known_sha(self, item: InputItem, redaction: str | None) -> str | None:
-        """The hash the dataset holds for this path (under the same redaction), if any."""
-        known = self.by_path.get(item.path)
-        return known.doc_id if known is not None and known.redaction == redaction else None
-
-
 def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
     batch: list[Any] = []
     for item in items:
@@ -180,12 +110,13 @@ class _Run:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.index = _Index(store)
+        columns = ["path", "doc_id", "size", "mtime_ns", "status", "redaction"]
+        documents = store.read("documents", columns).to_batches(max_chunksize=10_000)
+        self.index = InputIndex(row for batch in documents for row in batch.to_pylist())
         self.tx = store.begin()
         self.summary = Summary()
         self.documents: list[Row] = []
         self.touched: list[InputItem] = []  # unchanged bytes, new modification time
-        self.seen: set[str] = set()  # the paths of this run's inputs
         # Paths whose content lost the input its rows were stored under: parsed again, so
         # that one of them holds the rows (with its own path) and the others name it.
         self.orphaned: set[str] = set()
@@ -198,12 +129,11 @@ class _Run:
     def unique(self, items: Iterable[InputItem]) -> Iterator[InputItem]:
         """Each input once (a file may be named twice: by its folder and by itself), counted.
 
-        Streamed, not listed: an archive's inputs are never all held at once (a list of them
-        was 440 bytes per input); only their paths are, once.
+        Streamed, not listed: an archive's inputs are never all held in memory (a list of
+        them was 440 bytes per input); the index notes the paths seen.
         """
         for item in items:
-            if item.path not in self.seen:
-                self.seen.add(item.path)
+            if self.index.first_sight(item.path):
                 self.summary.seen += 1
                 yield item
 
@@ -214,10 +144,9 @@ class _Run:
         """
         paths, self.orphaned = sorted(self.orphaned), set()
         for path in paths:
-            known = self.index.by_path.get(path)
-            if path not in self.seen:
+            known = self.index.get(path)
+            if self.index.first_sight(path):
                 self.recount[path] = None
-                self.seen.add(path)
                 self.summary.seen += 1
             elif known is not None and known.applied:
                 self.recount[path] = "quarantined" if known.status == "quarantined" else "parsed"
@@ -229,10 +158,9 @@ class _Run:
         """Same bytes under a new modification time: only the documents row changes."""
         self.tx.remove("documents", {item.path})
         self.touched.append(item)
-        known = self.index.by_path[item.path]
-        self.index.by_path[item.path] = _Known(
-            known.doc_id, item.size, item.mtime_ns, known.status, known.redaction
-        )
+        known = self.index.get(item.path)
+        assert known is not None  # only a known input can be unchanged
+        self.index.put(item.path, known._replace(size=item.size, mtime_ns=item.mtime_ns))
         self.summary.skipped += 1
 
     def flush_touched(self) -> None:
@@ -259,27 +187,27 @@ class _Run:
             setattr(self.summary, earlier, getattr(self.summary, earlier) - 1)
         keep = False
         index, tx = self.index, self.tx
-        old = index.by_path.get(item.path)
+        old = index.get(item.path)
         if old is not None:
             tx.remove("documents", {item.path})
             tx.remove("quarantine", {item.path})
             self._release(old.doc_id, item.path)
         document = dict(outcome.document)
         sha = outcome.sha256
-        if document["status"] in _HAS_DATA and sha is not None and sha in index.owner:
-            document.update(status="duplicate", duplicate_of=index.owner[sha], record_count=0)
-        elif document["status"] in _HAS_DATA and sha is not None:
+        owner = index.owner(sha) if sha is not None else None
+        if document["status"] in HAS_DATA and owner is not None:
+            document.update(status="duplicate", duplicate_of=owner, record_count=0)
+        elif document["status"] in HAS_DATA and sha is not None:
             keep = True
             quarantine.extend(outcome.quarantine)
-            index.owner[sha] = item.path
+            index.set_owner(sha, item.path)
             self.summary.records += outcome.records
         else:
             quarantine.extend(outcome.quarantine)
-        if sha is not None:
-            index.refs.add(sha, item.path)
-        index.by_path[item.path] = _Known(
+        known = Known(
             sha or "", item.size, item.mtime_ns, document["status"], document.get("redaction"), True
         )
+        index.put(item.path, known)
         self.documents.append(document)
         if document["status"] == "quarantined":
             self.summary.quarantined += 1
@@ -293,13 +221,12 @@ class _Run:
         Other inputs with the same content (``duplicate`` of ``path``) are parsed again in
         this run: the first then holds the rows, under its own path, and the others name it.
         """
-        others = self.index.refs.discard(doc_id, path)
-        if self.index.owner.get(doc_id) != path:
+        if not doc_id or self.index.owner(doc_id) != path:
             return
-        del self.index.owner[doc_id]
+        self.index.drop_owner(doc_id)
         for table in DATA_TABLES:
             self.tx.remove(table, {doc_id})
-        self.orphaned |= others
+        self.orphaned.update(self.index.sharing(doc_id, path))
 
 
 def refresh_conflicts(store: Store, tx: Transaction) -> int:
@@ -351,8 +278,8 @@ def convert(
     store = Store(Path(out))
     with store.locked():
         store.collect_garbage()
-        run = _Run(store)
         _check_exist(inputs)
+        run = _Run(store)
         items = run.unique(iter_inputs(inputs, pattern=pattern))
         try:
             with _fewer_collections():
@@ -360,6 +287,8 @@ def convert(
         except BaseException:
             run.tx.discard()
             raise
+        finally:
+            run.index.close()
         run.tx.commit()
         run.summary.generation = refresh_conflicts(store, run.tx)
         store.collect_garbage()
@@ -399,10 +328,10 @@ def _tasks(run: _Run, batch: list[InputItem], options: Options) -> list[Task]:
     redaction = options.redaction
     for item in batch:
         force = options.force or run.must_parse(item.path)
-        if not force and run.index.unchanged(item, redaction):
+        if not force and run.index.unchanged(item.path, item.size, item.mtime_ns, redaction):
             run.summary.skipped += 1  # same size, time and redaction: not even read
             continue
-        known = None if force else run.index.known_sha(item, redaction)
+        known = None if force else run.index.known_sha(item.path, redaction)
         todo.append(Task(item, known, options.fiscal_year, options.redact_key))
     return todo
 

@@ -50,7 +50,8 @@ MAX_OPEN_PARTS: Final = 64
 #: three times the bytes on disk and four times the time to write).
 ROW_GROUP_BYTES: Final = 4 << 20
 #: Rows held by all of a run's parts at most; past it, the part holding most writes them.
-MAX_HELD_BYTES: Final = 64 << 20
+#: 32 MB, not 64: the parent's peak 336 -> 293 MB at 10,000 documents, the dataset 18 -> 19 MB.
+MAX_HELD_BYTES: Final = 32 << 20
 
 
 def _fsync_dir(path: Path) -> None:

@@ -1,0 +1,54 @@
+"""The run's index of inputs (kpi_extract.index): lookups by path and by content."""
+
+from __future__ import annotations
+
+from kpi_extract.index import InputIndex, Known
+
+
+def _row(
+    path: str, doc_id: str | None, status: str, redaction: str | None = None
+) -> dict[str, object]:
+    return {
+        "path": path,
+        "doc_id": doc_id,
+        "size": 10,
+        "mtime_ns": 99,
+        "status": status,
+        "redaction": redaction,
+    }
+
+
+def test_owners_come_from_inputs_with_data_and_sharing_lists_the_other_paths() -> None:
+    index = InputIndex(
+        [
+            _row("b.txt", "d1", "duplicate"),
+            _row("a.txt", "d1", "parsed"),
+            _row("c.txt", "d1", "duplicate"),
+            _row("q.txt", None, "quarantined"),
+        ]
+    )
+    try:
+        assert index.owner("d1") == "a.txt"
+        assert index.sharing("d1", "a.txt") == ["b.txt", "c.txt"]
+        assert index.get("q.txt") == Known("", 10, 99, "quarantined", None, False)
+        assert index.known_sha("q.txt", None) is None  # never read: no hash to compare
+        index.drop_owner("d1")
+        assert index.owner("d1") is None
+    finally:
+        index.close()
+
+
+def test_unchanged_needs_the_same_size_time_and_redaction() -> None:
+    index = InputIndex([_row("a.txt", "d1", "parsed", redaction="k1")])
+    try:
+        assert index.unchanged("a.txt", 10, 99, "k1")
+        assert not index.unchanged("a.txt", 10, 98, "k1")
+        assert not index.unchanged("a.txt", 10, 99, None)
+        assert not index.unchanged("new.txt", 10, 99, "k1")
+        assert index.known_sha("a.txt", "k1") == "d1"
+        assert index.known_sha("a.txt", None) is None  # another redaction: re-parse
+        index.put("a.txt", Known("d2", 11, 100, "parsed", None, True))
+        assert index.get("a.txt") == Known("d2", 11, 100, "parsed", None, True)
+        assert index.sharing("d1", "x") == []
+    finally:
+        index.close()
