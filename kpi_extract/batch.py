@@ -39,7 +39,7 @@ from kpi_extract.distributed import DaskPool
 from kpi_extract.document import Chunk, Outcome, Task, chunk_failed, process_chunk
 from kpi_extract.faults import checkpoint
 from kpi_extract.index import HAS_DATA, InputIndex, Known
-from kpi_extract.inputs import InputError, InputItem, item_at, iter_inputs
+from kpi_extract.inputs import InputItem, item_at, iter_inputs
 from kpi_extract.redact import fingerprint
 from kpi_extract.rows import Row
 from kpi_extract.schema import TABLES
@@ -278,9 +278,9 @@ def convert(
     store = Store(Path(out))
     with store.locked():
         store.collect_garbage()
-        _check_exist(inputs)
+        listed = iter_inputs(inputs, pattern=pattern)  # raises for a missing path, now
         run = _Run(store)
-        items = run.unique(iter_inputs(inputs, pattern=pattern))
+        items = run.unique(listed)
         try:
             with _fewer_collections():
                 _run_batches(run, items, options, progress)
@@ -294,13 +294,6 @@ def convert(
         store.collect_garbage()
     run.summary.elapsed = time.monotonic() - started
     return run.summary
-
-
-def _check_exist(inputs: Sequence[str | Path]) -> None:
-    """Raise :class:`InputError` for an input path that does not exist, before any work."""
-    for given in inputs:
-        if not Path(given).exists():
-            raise InputError(f"{given}: no such file or folder")
 
 
 @contextlib.contextmanager

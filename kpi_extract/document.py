@@ -192,20 +192,15 @@ class Chunk:
 
 def process_chunk(tasks: list[Task]) -> Chunk:
     """:func:`process` each task; gather their data rows into Arrow tables."""
-    chunk = Chunk()
-    gathered: dict[str, list[Row]] = {}
-    for task in tasks:
-        outcome = process_task(task)
-        for name, rows in outcome.rows.tables.items():
-            gathered.setdefault(name, []).extend(rows)
-            counts = chunk.counts.setdefault(name, [0] * len(chunk.outcomes))
-            counts.append(len(rows))
-        for counts in chunk.counts.values():
-            if len(counts) == len(chunk.outcomes):  # no rows of that table in this outcome
-                counts.append(0)
+    outcomes = [process_task(task) for task in tasks]
+    chunk = Chunk(outcomes)
+    names = dict.fromkeys(name for o in outcomes for name in o.rows.tables)
+    for name in names:
+        parts = [o.rows.tables.get(name, []) for o in outcomes]
+        chunk.counts[name] = [len(rows) for rows in parts]
+        chunk.tables[name] = arrow_table([r for rows in parts for r in rows], TABLES[name].schema)
+    for outcome in outcomes:
         outcome.rows = Rows()
-        chunk.outcomes.append(outcome)
-    chunk.tables = {name: arrow_table(rows, TABLES[name].schema) for name, rows in gathered.items()}
     return chunk
 
 

@@ -83,15 +83,23 @@ def iter_inputs(
     max_member_bytes: int = MAX_MEMBER_BYTES,
     max_ratio: int = MAX_RATIO,
 ) -> Iterator[InputItem]:
-    """Every input document, in a stable order; raise :class:`InputError` for a bad path."""
-    for given in inputs:
-        root = Path(given)
-        if root.is_dir():
-            paths: Iterator[Path] = _walk(root, pattern)
-        elif root.is_file():
-            paths = iter([root])
-        else:
+    """Every input document, in a stable order, streamed.
+
+    Raises :class:`InputError` for a path that is no file or folder, at the call, before
+    any input is listed.
+    """
+    roots = [Path(given) for given in inputs]
+    for root in roots:
+        if not (root.is_dir() or root.is_file()):
             raise InputError(f"{root}: no such file or folder")
+    return _iter_roots(roots, pattern, max_member_bytes, max_ratio)
+
+
+def _iter_roots(
+    roots: list[Path], pattern: str, max_member_bytes: int, max_ratio: int
+) -> Iterator[InputItem]:
+    for root in roots:
+        paths = _walk(root, pattern) if root.is_dir() else iter([root])
         for path in paths:
             if path.suffix.lower() == ".zip":
                 try:
