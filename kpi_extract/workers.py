@@ -102,7 +102,7 @@ class Pool(Generic[T, R]):
         results: dict[int, R] = {}
         next_out = 0
         while pending or any(w.queue for w in self.workers):
-            self._send(pending, results, by_index)
+            self._send(pending, by_index)
             busy = [w for w in self.workers if w.queue]
             deadline = min(w.started for w in busy) + self.timeout
             ready = wait([w.conn for w in busy], max(0.0, deadline - time.monotonic()))
@@ -116,19 +116,22 @@ class Pool(Generic[T, R]):
                 del by_index[next_out]
                 next_out += 1
 
-    def _send(self, pending: list[int], results: dict[int, R], by_index: dict[int, T]) -> None:
-        for worker in list(self.workers):
+    def _send(self, pending: list[int], by_index: dict[int, T]) -> None:
+        for slot in range(len(self.workers)):
+            worker = self.workers[slot]
             while pending and len(worker.queue) < self.depth:
                 position = pending.pop()
                 try:
                     worker.conn.send(by_index[position])
-                except OSError:  # it died (in the task at the head of its queue)
+                except OSError:  # it died: in a task of its queue, or idle
                     pending.append(position)
                     if worker.queue:
-                        self._fail(worker, "crashed", results, pending, by_index)
-                    else:
-                        self._replace(worker)
-                    break
+                        # The results it sent before dying may still be in the pipe:
+                        # _receive drains them, then fails the task it died in.
+                        break
+                    self._replace(worker)
+                    worker = self.workers[slot]
+                    continue
                 if not worker.queue:
                     worker.started = time.monotonic()
                 worker.queue.append(position)

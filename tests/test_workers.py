@@ -48,3 +48,18 @@ def test_an_empty_map_returns_nothing() -> None:
         assert list(pool.map([])) == []
     finally:
         pool.close()
+
+
+def test_results_sent_before_a_crash_are_kept_when_a_send_fails() -> None:
+    # The third task is too big for the pipe: the parent is still writing it when the
+    # worker, having answered t0, dies in crash1. t0's answer is in the pipe; only crash1
+    # failed.
+    big = "x" * 8_000_000
+    pool = Pool(1, _work, _failed, timeout=30.0, depth=3)
+    try:
+        results = list(pool.map(["t0", "crash1", big, "t3"]))
+    finally:
+        pool.close()
+    assert results[:2] == ["T0", "crash1:crashed"]
+    assert results[2] == big.upper()
+    assert results[3] == "T3"
