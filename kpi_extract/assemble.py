@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from kpi_extract.dates import find_dates, fiscal_year_be
+from kpi_extract.dates import find_dates_in_lines, fiscal_year_be
 from kpi_extract.diagnostics import Diagnostic
 from kpi_extract.extract import Extraction, Fields
 from kpi_extract.grammar import Grammar
@@ -105,25 +105,23 @@ def _sections(block: RecordBlock) -> list[SectionText]:
 
 
 def _mentions(block: RecordBlock) -> list[DateMention]:
-    out = []
-    for section in block.sections:
-        for line in section.lines:
-            if too_long(line.text):
-                continue  # reported as long_line; not searched
-            for mention in find_dates(line.text):
-                out.append(
-                    DateMention(
-                        kind=mention.kind,
-                        date=mention.start,
-                        end=mention.end,
-                        precision=mention.precision,
-                        era=mention.era,
-                        line=line.number,
-                        text=mention.printed,
-                        error=mention.error,
-                    )
-                )
-    return out
+    # Lines too long for patterns are reported as long_line and not searched.
+    lines = [
+        line for section in block.sections for line in section.lines if not too_long(line.text)
+    ]
+    return [
+        DateMention(
+            kind=mention.kind,
+            date=mention.start,
+            end=mention.end,
+            precision=mention.precision,
+            era=mention.era,
+            line=lines[index].number,
+            text=mention.printed,
+            error=mention.error,
+        )
+        for index, mention in find_dates_in_lines([line.text for line in lines])
+    ]
 
 
 def _narrative_lines(block: RecordBlock) -> set[int]:

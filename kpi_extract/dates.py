@@ -26,9 +26,11 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Mapping
+from bisect import bisect_right
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from itertools import accumulate
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -42,6 +44,7 @@ __all__ = [
     "be_to_ce",
     "ce_to_be",
     "find_dates",
+    "find_dates_in_lines",
     "fiscal_quarter",
     "fiscal_quarter_range",
     "fiscal_year_be",
@@ -354,8 +357,11 @@ def _bounds(g: dict[str, str | None], precision: Precision, fiscal: bool) -> tup
     return start, end
 
 
-def _mention(match: Any, text: str) -> tuple[Kind, DateMention]:
-    """Interpret a match of ``_BODY``; return the kind of its form and the mention."""
+def _mention(match: Any, text: str, offset: int = 0) -> tuple[Kind, DateMention]:
+    """Interpret a match of ``_BODY``; return the kind of its form and the mention.
+
+    ``offset`` is where the line searched starts in ``text``: the span is the line's.
+    """
     g: dict[str, str | None] = match.groupdict()
     precision: Precision = "day" if g["a_day"] else "month" if g["a_mon"] else "year"
     fiscal = g["fy"] is not None
@@ -380,7 +386,7 @@ def _mention(match: Any, text: str) -> tuple[Kind, DateMention]:
         start=start,
         end=end,
         precision=precision,
-        span=match.span(),
+        span=(match.start() - offset, match.end() - offset),
         printed=text[match.start() : match.end()],
         era=_era(g["a_year"] or g["b_year"] or "0"),
         weekday=None if wd is None else _WEEKDAYS[wd],
@@ -409,6 +415,33 @@ def find_dates(text: str) -> list[DateMention]:
     if not _MAYBE_DATE.search(matched):
         return []
     return [_mention(m, text)[1] for m in _scan(matched)]
+
+
+#: Joins lines searched in one pass. No pattern consumes it, and every lookaround sees it as
+#: it sees the start or the end of a string (not a digit, a letter, a dot or a space), so a
+#: pass over lines joined by it finds what a pass over each line finds.
+_LINE_JOIN = "\x00"
+
+
+def find_dates_in_lines(lines: Sequence[str]) -> list[tuple[int, DateMention]]:
+    """:func:`find_dates` of each of ``lines``, in one pass: ``(line index, mention)``, in order.
+
+    Spans are offsets in their line. One search over a record's lines costs a third of a
+    search per line (most lines have no date; the per-call overhead dominated).
+
+    >>> [(i, m.printed, m.span) for i, m in find_dates_in_lines(["ก 1 ม.ค. 64", "", "พ.ศ. 2564"])]
+    [(0, '1 ม.ค. 64', (2, 11)), (2, 'พ.ศ. 2564', (0, 9))]
+    """
+    text = _LINE_JOIN.join(lines)
+    matched = text.translate(_MATCH_TABLE) if _TRANSLATED.search(text) else text
+    if not _DIGIT.search(matched) or not _MAYBE_DATE.search(matched):
+        return []
+    starts = list(accumulate((len(line) + 1 for line in lines[:-1]), initial=0))
+    out = []
+    for match in _scan(matched):
+        index = bisect_right(starts, match.start()) - 1
+        out.append((index, _mention(match, text, starts[index])[1]))
+    return out
 
 
 def _scan(text: str) -> list[Any]:

@@ -697,3 +697,19 @@ def test_candidate_scan_finds_what_a_full_scan_finds(text: str) -> None:
     # every position. Both must find the same matches.
     found = [(m.span(), m.groupdict()) for m in dates._scan(text)]
     assert found == [(m.span(), m.groupdict()) for m in dates._BODY.finditer(text)]
+
+
+@given(st.lists(st.lists(st.sampled_from(SCAN_PIECES), max_size=12).map("".join), max_size=6))
+def test_one_pass_over_lines_finds_what_a_pass_per_line_finds(lines: list[str]) -> None:
+    expected = [(i, m) for i, line in enumerate(lines) for m in find_dates(line)]
+    assert dates.find_dates_in_lines(lines) == expected
+
+
+def test_one_pass_over_lines_keeps_each_line_apart() -> None:
+    # Per line, neither is a range nor a date: "1" ends a line, "- 2 ม.ค. 64" starts the next;
+    # "ใน" glued to an abbreviation only on its own line.
+    found = dates.find_dates_in_lines(["เมื่อ 1", "- 2 ม.ค. 64", "ใน", "ม.ค. 2564"])
+    assert [(i, m.kind, m.printed, m.span) for i, m in found] == [
+        (1, "date", "2 ม.ค. 64", (2, 11)),
+        (3, "month", "ม.ค. 2564", (0, 9)),
+    ]
