@@ -31,7 +31,6 @@ from typing import Any, BinaryIO, Final
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from kpi_extract.errors import DatasetLockedError, OutputError
@@ -164,6 +163,8 @@ class Store:
         if current is None or not parts:
             empty = schema.empty_table()
             return empty.select(columns) if columns else empty
+        import pyarrow.dataset as ds  # noqa: PLC0415 (0.17 s of imports, pandas among them)
+
         dataset = ds.dataset([str(current / p) for p in parts], schema=schema, format="parquet")
         return dataset.to_table(columns=columns, filter=where)
 
