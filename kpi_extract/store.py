@@ -109,8 +109,8 @@ def arrow_table(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
 def _by_year(table: pa.Table) -> dict[int | None, pa.Table]:
     """The rows of ``table`` by their ``fiscal_year_be``, in the order they came.
 
-    One stable sort, one ``take``, then a slice per year (a filter per year cost a pass
-    over every column per year: a third of the parent's time in a two-worker run).
+    One stable sort, one ``take``, then a slice per year: a filter per year cost a pass
+    over every column per year (about 0.5 s of the parent's CPU per 10,000 documents).
     """
     column = table.column("fiscal_year_be")
     if pc.count_distinct(column, mode="all").as_py() <= 1:
