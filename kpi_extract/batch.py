@@ -361,7 +361,7 @@ def _stage(
     tx: Transaction, tables: dict[str, list[pa.Table]], quarantine: list[Row], documents: list[Row]
 ) -> None:
     for name, pieces in tables.items():
-        tx.write_table(name, pa.concat_tables(pieces).combine_chunks())
+        tx.write_table(name, pa.concat_tables(pieces))
     tx.write("quarantine", quarantine)
     tx.write("documents", documents)
 

@@ -10,7 +10,6 @@ only decides which documents' rows it keeps and writes them.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -21,7 +20,7 @@ from kpi_extract.audit import audit_tables
 from kpi_extract.errors import DecodeError, KpiExtractError, LayoutError
 from kpi_extract.grammar import load_grammars
 from kpi_extract.inputs import InputItem, read_item
-from kpi_extract.parse import parse_bytes
+from kpi_extract.parse import document_id, parse_bytes
 from kpi_extract.redact import fingerprint, redact_rows
 from kpi_extract.rows import Row, Rows, error_rows, quarantine_row, record_rows
 from kpi_extract.schema import TABLES
@@ -102,11 +101,11 @@ def process(
         data = read_item(item)
     except OSError as exc:
         return quarantined(item, None, "read", "read_error", str(exc))
-    sha = hashlib.sha256(data).hexdigest()
+    sha = document_id(data)
     if sha == known_sha:
         return Outcome(item.path, sha, {}, unchanged=True)
     try:
-        result = parse_bytes(data, source=item.path, fiscal_year=fiscal_year)
+        result = parse_bytes(data, source=item.path, fiscal_year=fiscal_year, doc_id=sha)
     except DecodeError as exc:
         return quarantined(item, sha, "decode", exc.code, exc.message)
     except LayoutError as exc:

@@ -130,7 +130,7 @@ class _Extractor:
             self.unclassified(remaining)
 
     def rules(self, section: Section, lines: list[Line], target: Fields) -> list[Line]:
-        by_where = {w: [r for r in section.rules if r.spec.where == w] for w in ("text", "first")}
+        by_where = section.by_where
         long_lines = [line for line in lines if too_long(line.text)]
         for line in long_lines:
             message = f"line of {len(line.text)} characters kept as text, not read by rules"
@@ -152,9 +152,8 @@ class _Extractor:
                     lines = lines[1:]
                     break
         remaining = []
-        line_rules = [r for r in section.rules if r.spec.where == "lines"]
         for line in lines:
-            for rule in line_rules:
+            for rule in by_where["lines"]:
                 match = rule.pattern.search(line.text)
                 if match:
                     self.apply(rule, match, target, [line.number])

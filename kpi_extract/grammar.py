@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 import regex
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
@@ -31,6 +31,9 @@ from kpi_extract.models import Layout
 DEFAULT_GRAMMAR_DIR = Path(__file__).resolve().parent.parent / "grammars"
 
 Pattern = regex.Pattern[str]
+#: Where a rule applies in its section (see :class:`RuleSpec`).
+Where = Literal["lines", "first", "text"]
+_WHERE: Final[tuple[Where, ...]] = ("text", "first", "lines")
 
 
 class _Spec(BaseModel):
@@ -106,7 +109,7 @@ class RuleSpec(_Spec):
     pattern: RegexText
     field: str | list[str] | None = None
     convert: ConverterName | dict[str, ConverterName] = "text"
-    where: Literal["lines", "first", "text"] = "lines"
+    where: Where = "lines"
     multiple: bool = False
     after: str | None = None
 
@@ -210,6 +213,12 @@ class Section:
     rules: tuple[Rule, ...]
     columns: tuple[Pattern, ...]
     item_start: Pattern | None
+    #: ``rules`` by their ``where``, in file order: grouped once, not for every block.
+    by_where: dict[str, tuple[Rule, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        groups = {w: tuple(r for r in self.rules if r.spec.where == w) for w in _WHERE}
+        object.__setattr__(self, "by_where", groups)
 
 
 @dataclass(frozen=True, slots=True)

@@ -93,15 +93,22 @@ def _in_any(warning: Diagnostic, records: list[RecordBlock]) -> bool:
 
 
 def parse_bytes(
-    data: bytes, *, source: str = "<bytes>", fiscal_year: int | None = None
+    data: bytes,
+    *,
+    source: str = "<bytes>",
+    fiscal_year: int | None = None,
+    doc_id: str | None = None,
 ) -> ParseResult:
-    """Decode and parse one dump. Raise ``DecodeError`` or ``LayoutError`` for bad input."""
+    """Decode and parse one dump. Raise ``DecodeError`` or ``LayoutError`` for bad input.
+
+    ``doc_id``, the :func:`document_id` of ``data``, when the caller has it already.
+    """
     decoded = decode_bytes(data, source=source)
     return parse_text(
         decoded.text,
         source=source,
         fiscal_year=fiscal_year,
-        doc_id=document_id(data),
+        doc_id=doc_id or document_id(data),
         encoding=decoded.encoding,
         warnings=list(decoded.warnings),
     )

@@ -242,7 +242,7 @@ class _OpenPart:
         """Write the held rows as one row group; return the bytes no longer held."""
         released = self.held_bytes
         if self.held:
-            self.writer.write_table(pa.concat_tables(self.held).combine_chunks())
+            self.writer.write_table(pa.concat_tables(self.held))
         self.held, self.held_bytes = [], 0
         return released
 
