@@ -173,34 +173,46 @@ _THEN_DAY = r"\s*[\-\u2013\u2014]\s*(?:[0-9]|ลง|ณ|วัน)"
 _NOT_GLUED = "|".join(f"(?<={w}.)" for w in _GLUE_WORDS) + f"|(?<!{_THAI_LETTER}.)"
 
 
-def _then(rest: str) -> str:
-    return f"(?={rest})" if rest else ""
-
-
-# (first character, what must surround it) for every alternative.
-_STARTS = [
+# A day number (not inside another number) followed by what can follow a day, or a year.
+# One alternative per digit, not ``[0-9]``: when every alternative starts with a literal,
+# ``re`` skips in C to the next character that can start one (13% faster here).
+_DAY_STARTS = [
+    rf"{d}(?<![0-9].)(?<![0-9][.,:/].)"
+    rf"(?=[0-9]?(?:\s*[{_AFTER_DAY}]|{_THEN_DAY}|/[0-9]|\.[0-9]{{1,2}}\.[0-9])|[0-9]{{3}}-)"
+    for d in "0123456789"
+]
+# (first letter, what must follow it, what must precede it) for every other alternative.
+_LETTER_STARTS = [
+    *((w[0], re.escape(w[1:]), "") for w in _START_WORDS),
+    ("ณ", r"\s*วันที่", ""),
+    *((era, r"\.?\s?ศ", r"(?<!\..)") for era in "พค"),
     *(
-        (
-            d,
-            r"(?<![0-9].)(?<![0-9][.,:/].)"
-            rf"(?=[0-9]?(?:\s*[{_AFTER_DAY}]|{_THEN_DAY}|/[0-9]|\.[0-9]{{1,2}}\.[0-9])|[0-9]{{3}}-)",
-        )
-        for d in "0123456789"
-    ),
-    *((w[0], _then(re.escape(w[1:]))) for w in _START_WORDS),
-    ("ณ", r"(?=\s*วันที่)"),
-    *((era, r"(?<!\..)(?=\.?\s?ศ)") for era in "พค"),
-    *(
-        (a[0], f"(?:{_NOT_GLUED})" + _then(_abbreviation_pattern(a)[len(re.escape(a[0])) :]))
+        (a[0], _abbreviation_pattern(a)[len(re.escape(a[0])) :], f"(?:{_NOT_GLUED})")
         for _, a, _ in _MONTHS
     ),
 ]
-_BY_FIRST: dict[str, list[str]] = {}
-for _first, _rest in _STARTS:
-    _BY_FIRST.setdefault(_first, []).append(_rest)
-# One alternative per first character (22, not 43): 16% faster over a record's text.
+
+
+def _letter_start(first: str, starts: list[tuple[str, str]]) -> str:
+    """One alternative for a first letter: what may follow, looked at before what precedes.
+
+    Most Thai letters of a text are followed by none of the months or words: one lookahead
+    rejects them before any lookbehind runs. With the abbreviations' lookbehinds first, the
+    candidate scan took 0.155 ms per document, 0.11 now; dates as a whole 0.31 -> 0.26 ms
+    (1,000 synthetic documents, the same mentions found).
+    """
+    ahead = "|".join(f"(?:{rest})" for rest, _ in starts)
+    if not any(before for _, before in starts):
+        return f"{re.escape(first)}(?={ahead})"
+    each = "|".join(f"(?={rest}){before}" for rest, before in starts)
+    return f"{re.escape(first)}(?={ahead})(?:{each})"
+
+
+_BY_FIRST: dict[str, list[tuple[str, str]]] = {}
+for _first, _rest, _before in _LETTER_STARTS:
+    _BY_FIRST.setdefault(_first, []).append((_rest, _before))
 _CAN_START = re.compile(
-    "|".join(f"{re.escape(first)}(?:{'|'.join(rests)})" for first, rests in _BY_FIRST.items())
+    "|".join([*_DAY_STARTS, *(_letter_start(f, starts) for f, starts in _BY_FIRST.items())])
 )
 # Ranges first, so that a range is reported once, not also its two ends.
 _BODY = regex.compile(

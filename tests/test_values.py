@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from dataclasses import fields
 from decimal import Decimal
 
 import pytest
 
+from kpi_extract.convert import quantity
 from kpi_extract.errors import NumberParseError
 from kpi_extract.values import Quantity, parse_number, parse_quantity
 
@@ -94,3 +96,16 @@ def test_parse_quantity(text: str, unit: str | None, expected: Quantity) -> None
 def test_parse_quantity_without_a_number_is_an_error() -> None:
     with pytest.raises(NumberParseError, match="no number in 'ผ่านเกณฑ์'"):
         parse_quantity("ผ่านเกณฑ์")
+
+
+def test_the_quantity_converter_gives_every_field_of_a_quantity() -> None:
+    # convert.quantity lists the fields by hand (asdict is slow): it must keep up with them.
+    row = quantity({"value": "75.0000", "unit": "ไม่น้อยกว่า (ร้อยละ)"})
+    assert list(row) == [f.name for f in fields(Quantity)]
+    assert row == {
+        "value": Decimal("75.0000"),
+        "unit": "ร้อยละ",
+        "comparator": ">=",
+        "direction": None,
+        "qualifier": None,
+    }
