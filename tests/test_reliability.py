@@ -242,6 +242,25 @@ def test_zip_member_paths_cannot_escape_and_links_out_of_the_tree_are_not_follow
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "out", "outside.txt"]
 
 
+def test_a_dangling_link_or_a_link_to_a_folder_does_not_stop_the_listing(tmp_path: Path) -> None:
+    # A dangling link used to raise FileNotFoundError from the listing: the batch stopped.
+    folder = tmp_path / "in"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "sub" / "b.txt").write_bytes(B01.read_bytes())
+    (folder / "a.txt").write_bytes(A01.read_bytes())
+    (folder / "gone.txt").symlink_to(folder / "deleted.txt")
+    (folder / "again").symlink_to(folder / "sub")  # a link to a folder is not entered
+    out = tmp_path / "out"
+    summary = convert([folder], out, jobs=1)
+    assert (summary.seen, summary.parsed, summary.quarantined) == (3, 2, 1)
+    documents = {
+        Path(d["path"]).relative_to(folder).as_posix(): d["status"]
+        for d in read_table(out, "documents").to_pylist()
+    }
+    assert documents == {"a.txt": "parsed", "gone.txt": "quarantined", "sub/b.txt": "parsed"}
+    assert _outcome(read_table(out, "quarantine").to_pylist()) == [("gone.txt", "not_found")]
+
+
 @pytest.mark.parametrize(
     ("target", "code"),
     [("_write_parquet", errno.ENOSPC), ("_write_parquet", errno.EROFS), ("link", errno.ENOSPC)],
