@@ -20,7 +20,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Final
 
@@ -48,7 +48,12 @@ _LINE_RE: Final = regex.compile(r"^\s*(?:\d+\.|\(\d)")
 
 @dataclass
 class RunResult:
-    """One timed ``convert`` run."""
+    """The timed ``convert`` runs of one corpus size and ``--jobs``: the median run's figures.
+
+    ``seconds_range`` is the fastest and the slowest run; the peaks are the highest of all
+    runs; ``pss_by_quarter`` is the median run's peak PSS in each quarter of its time (flat
+    when memory does not grow as the run goes on).
+    """
 
     docs: int
     megabytes: float
@@ -58,6 +63,9 @@ class RunResult:
     peak_rss_mb: float
     peak_pss_mb: float
     floor_seconds: float
+    seconds_range: tuple[float, float] = (0.0, 0.0)
+    pss_by_quarter: tuple[float, ...] = ()
+    runs: int = 1
 
     @property
     def docs_per_s(self) -> float:
@@ -103,6 +111,15 @@ class _Measure:
     cpu_seconds: float
     peak_rss_mb: float
     peak_pss_mb: float
+    pss_samples: list[tuple[float, float]] = field(default_factory=list)  # (seconds, MB)
+
+    def pss_by_quarter(self) -> tuple[float, ...]:
+        """The highest PSS sampled in each quarter of the run's time (0: none sampled)."""
+        peaks = [0.0] * 4
+        for at, pss in self.pss_samples:
+            quarter = min(3, int(4 * at / self.seconds)) if self.seconds > 0 else 0
+            peaks[quarter] = max(peaks[quarter], pss)
+        return tuple(peaks)
 
 
 def _timed_convert(corpus: Path, out: Path, jobs: int) -> _Measure:
@@ -114,12 +131,16 @@ def _timed_convert(corpus: Path, out: Path, jobs: int) -> _Measure:
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors)
         peak_rss = peak_pss = 0.0
         samples = 0
+        pss_samples = []
         while True:
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
             if pid:
                 break
             # RSS every 0.1 s, PSS every second: sampling must not slow what it measures.
-            rss, pss = _tree_memory_mb(process.pid, pss_too=samples % 10 == 0)
+            pss_too = samples % 10 == 0
+            rss, pss = _tree_memory_mb(process.pid, pss_too=pss_too)
+            if pss_too:
+                pss_samples.append((time.perf_counter() - started, pss))
             peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
             samples += 1
             time.sleep(0.1)
@@ -129,7 +150,36 @@ def _timed_convert(corpus: Path, out: Path, jobs: int) -> _Measure:
             errors.seek(0)
             raise RuntimeError(errors.read().decode(errors="replace"))
     cpu = usage.ru_utime + usage.ru_stime  # the converter and the workers it waited for
-    return _Measure(seconds, cpu, peak_rss, peak_pss)
+    return _Measure(seconds, cpu, peak_rss, peak_pss, pss_samples)
+
+
+def measure_runs(
+    corpus: Path, out: Path, jobs: int, *, repeats: int, docs: int, megabytes: float, floor_s: float
+) -> RunResult:
+    """``repeats`` timed runs; the median one's figures, the range and the highest peaks.
+
+    Runs on this machine vary by 10% (the same 10,000 documents: 10.6 to 11.9 s), so one
+    run of a configuration says little; the median of three says more.
+    """
+    runs = sorted((_timed_convert(corpus, out, jobs) for _ in range(repeats)), key=_seconds)
+    median = runs[len(runs) // 2]
+    return RunResult(
+        docs,
+        megabytes,
+        jobs,
+        median.seconds,
+        median.cpu_seconds,
+        max(r.peak_rss_mb for r in runs),
+        max(r.peak_pss_mb for r in runs),
+        floor_s,
+        (runs[0].seconds, runs[-1].seconds),
+        median.pss_by_quarter(),
+        len(runs),
+    )
+
+
+def _seconds(measure: _Measure) -> float:
+    return measure.seconds
 
 
 def _files(corpus: Path) -> Iterator[Path]:
@@ -262,16 +312,26 @@ def render(results: list[RunResult], stage_ms: dict[str, float], start_s: float)
         f"Measured {time.strftime('%Y-%m-%d')} by `make bench` on: {machine()}.",
         "Corpora: `kpi_extract.synth` (seed 1), documents of the seeds' size.",
         "",
-        "| documents | MB | jobs | seconds | docs/s | MB/s | ms/doc | CPU ms/doc "
-        "| peak PSS MB | peak RSS-sum MB | floor s | ratio to floor |",
-        "| ---: " * 12 + "|",
+        "Each row is the median of its runs; docs/s range: the slowest and the fastest run; "
+        "peak memory: the highest of the runs, PSS sampled every second and RSS every 0.1 s, "
+        "over the converter and its workers; PSS by quarter: the median run's peak in each "
+        "quarter of its time (-: not sampled, a run of a few seconds).",
+        "",
+        "| documents | MB | jobs | runs | seconds | docs/s | docs/s range | MB/s | ms/doc "
+        "| CPU ms/doc | peak PSS MB | PSS by quarter MB | peak RSS-sum MB | floor s "
+        "| ratio to floor |",
+        "| ---: " * 15 + "|",
     ]
     for r in results:
+        fastest, slowest = r.seconds_range
+        spread = f"{r.docs / slowest:.0f}-{r.docs / fastest:.0f}" if fastest > 0 else "-"
+        quarters = " / ".join(f"{q:.0f}" if q else "-" for q in r.pss_by_quarter) or "-"
         out.append(
-            f"| {r.docs:,} | {r.megabytes:.1f} | {r.jobs} | {r.seconds:.1f} | {r.docs_per_s:.0f} | "
-            f"{r.megabytes / r.seconds:.2f} | {r.ms_per_doc:.2f} | "
-            f"{1000 * r.cpu_seconds / r.docs:.2f} | {r.peak_pss_mb:.0f} | {r.peak_rss_mb:.0f} | "
-            f"{r.floor_seconds:.1f} | {r.seconds / r.floor_seconds:.1f} |"
+            f"| {r.docs:,} | {r.megabytes:.1f} | {r.jobs} | {r.runs} | {r.seconds:.1f} | "
+            f"{r.docs_per_s:.0f} | {spread} | {r.megabytes / r.seconds:.2f} | "
+            f"{r.ms_per_doc:.2f} | {1000 * r.cpu_seconds / r.docs:.2f} | {r.peak_pss_mb:.0f} | "
+            f"{quarters} | {r.peak_rss_mb:.0f} | {r.floor_seconds:.1f} | "
+            f"{r.seconds / r.floor_seconds:.1f} |"
         )
     out += ["", "Per stage, one process, milliseconds per document:", ""]
     out.append("| " + " | ".join(stage_ms) + " | total |")
@@ -296,6 +356,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--jobs", default="1,2")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per configuration")
+    parser.add_argument(
+        "--repeat-up-to", type=int, default=10_000, help="larger corpora are run once"
+    )
     parser.add_argument("--work", type=Path, default=ROOT / "build" / "bench")
     parser.add_argument("--results", type=Path, default=ROOT / "benchmarks.md")
     args = parser.parse_args(argv)
@@ -304,23 +368,25 @@ def main(argv: list[str] | None = None) -> int:
     for size in (int(s) for s in args.sizes.split(",")):
         corpus, written = _corpus(args.work, size, args.seed)
         floor_s = floor(corpus)
+        repeats = args.repeat if size <= args.repeat_up_to else 1
         for jobs in (int(j) for j in args.jobs.split(",")):
-            m = _timed_convert(corpus, args.work / f"out-{size}-{jobs}", jobs)
-            result = RunResult(
-                size,
-                written / 1e6,
+            out = args.work / f"out-{size}-{jobs}"
+            r = measure_runs(
+                corpus,
+                out,
                 jobs,
-                m.seconds,
-                m.cpu_seconds,
-                m.peak_rss_mb,
-                m.peak_pss_mb,
-                floor_s,
+                repeats=repeats,
+                docs=size,
+                megabytes=written / 1e6,
+                floor_s=floor_s,
             )
-            results.append(result)
+            results.append(r)
             print(
-                f"{size} docs, jobs {jobs}: {m.seconds:.1f} s, {result.docs_per_s:.0f} docs/s, "
-                f"CPU {m.cpu_seconds:.1f} s, peak PSS {m.peak_pss_mb:.0f} MB "
-                f"(RSS sum {m.peak_rss_mb:.0f}), floor {floor_s:.1f} s",
+                f"{size} docs, jobs {jobs}, median of {r.runs}: {r.seconds:.1f} s "
+                f"({r.seconds_range[0]:.1f}-{r.seconds_range[1]:.1f}), "
+                f"{r.docs_per_s:.0f} docs/s, CPU {r.cpu_seconds:.1f} s, "
+                f"peak PSS {r.peak_pss_mb:.0f} MB (RSS sum {r.peak_rss_mb:.0f}), "
+                f"floor {floor_s:.1f} s",
                 flush=True,
             )
         shutil.rmtree(args.work / f"out-{size}-1", ignore_errors=True)

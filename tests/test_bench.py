@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from kpi_extract.bench import RunResult, _timed_convert, _tree_memory_mb, render
+from kpi_extract.bench import (
+    RunResult,
+    _Measure,
+    _timed_convert,
+    _tree_memory_mb,
+    measure_runs,
+    render,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 needs_proc = pytest.mark.skipif(not Path("/proc/self/smaps_rollup").exists(), reason="no /proc")
@@ -35,9 +42,28 @@ def test_a_failed_convert_raises_with_its_error_output(tmp_path: Path) -> None:
 
 
 def test_the_report_derives_rates_from_the_measures() -> None:
-    result = RunResult(1000, 10.0, 2, 5.0, 8.0, 400.0, 250.0, 0.5)
+    result = RunResult(1000, 10.0, 2, 5.0, 8.0, 400.0, 250.0, 0.5, (4.0, 6.25), (200, 250), 3)
     text = render([result], {"decode": 0.25, "write": 0.5}, 0.42)
-    row = "| 1,000 | 10.0 | 2 | 5.0 | 200 | 2.00 | 5.00 | 8.00 | 250 | 400 | 0.5 | 10.0 |"
+    row = (
+        "| 1,000 | 10.0 | 2 | 3 | 5.0 | 200 | 160-250 | 2.00 | 5.00 | 8.00 | 250 | 200 / 250 "
+        "| 400 | 0.5 | 10.0 |"
+    )
     assert row in text.splitlines()
     assert "| 0.25 | 0.50 | 0.75 |" in text.splitlines()
     assert "imports included: 0.42 s" in text
+
+
+def test_peak_memory_by_quarter_of_a_run() -> None:
+    samples = [(0.5, 100.0), (2.0, 180.0), (2.4, 150.0), (6.0, 170.0), (7.9, 175.0), (8.0, 90.0)]
+    measure = _Measure(8.0, 9.0, 300.0, 180.0, samples)
+    assert measure.pss_by_quarter() == (100.0, 180.0, 0.0, 175.0)
+
+
+@needs_proc
+def test_repeated_runs_report_the_median_and_the_range(tmp_path: Path) -> None:
+    result = measure_runs(
+        ROOT / "samples", tmp_path / "out", 1, repeats=3, docs=13, megabytes=0.1, floor_s=0.01
+    )
+    low, high = result.seconds_range
+    assert result.runs == 3 and low <= result.seconds <= high
+    assert len(result.pss_by_quarter) == 4 and result.peak_pss_mb >= max(result.pss_by_quarter)
