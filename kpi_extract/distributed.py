@@ -14,12 +14,13 @@ time bound of the local workers does not apply here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 
 class DaskPool:
-    """Map tasks over a Dask cluster, in order (same interface as ``workers.Pool``)."""
+    """Run tasks on a Dask cluster, results in order (the interface of ``workers.Pool``)."""
 
     def __init__(self, address: str, fn: Callable[[Any], Any]) -> None:
         try:
@@ -40,11 +41,21 @@ class DaskPool:
             self.client: Any = dask.Client(self.cluster)
         else:
             self.client = dask.Client(address)
+        self.futures: deque[tuple[Any, Any]] = deque()  # (task, future), in order
 
-    def map(self, tasks: Iterable[Any]) -> Iterator[Any]:
-        """Results of ``tasks``, in order."""
-        futures = self.client.map(self.fn, list(tasks), pure=False)
-        yield from self.client.gather(futures)
+    def submit(self, task: Any) -> None:
+        """Send ``task`` to the cluster; its result comes from :meth:`next` in order."""
+        self.futures.append((task, self.client.submit(self.fn, task, pure=False)))
+
+    def next(self) -> tuple[Any, Any]:
+        """The oldest task whose result is not taken yet, and its result (waited for).
+
+        Raise ``LookupError`` when every result was taken.
+        """
+        if not self.futures:
+            raise LookupError("no task submitted whose result is still to be taken")
+        task, future = self.futures.popleft()
+        return task, future.result()
 
     def close(self) -> None:
         """Disconnect (and stop a local cluster)."""

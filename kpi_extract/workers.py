@@ -4,8 +4,9 @@ Each worker runs one task at a time, the next ones queued in its pipe. A task th
 longer than ``timeout`` seconds gets its worker killed (SIGKILL) and replaced; a worker that
 dies (a crash, the kernel's OOM killer) is replaced too. Either way the caller gets
 ``on_failure(task, reason)`` in that task's place, with ``reason`` ``"timeout"`` or
-``"crashed"``; the tasks queued behind it go to another worker. Results come back in task
-order. Workers end with the process that started them (Linux ``PR_SET_PDEATHSIG``).
+``"crashed"`` (or the results of its parts, when the pool splits failed tasks); the tasks
+queued behind it go to another worker. Results come back in the order the tasks were
+submitted. Workers end with the process that started them (Linux ``PR_SET_PDEATHSIG``).
 """
 
 from __future__ import annotations
@@ -59,13 +60,25 @@ class _Worker:
     started: float = 0.0  # when the first task of its queue started, at the latest
 
 
+@dataclass(frozen=True, slots=True)
+class _Split:
+    """A failed task run again as these parts: their results come in its place."""
+
+    ids: list[int]
+
+
 class Pool(Generic[T, R]):
     """``jobs`` worker processes applying ``fn`` to tasks, each within ``timeout`` seconds.
 
-    Each worker is sent up to ``depth`` tasks ahead, so that it never waits for the parent
-    between two tasks. A task's time starts when the worker is known to have begun it: when
-    it was sent to an idle worker, or when the result of the task before it arrived (a
-    task is never given less than ``timeout``).
+    Tasks are :meth:`submit` ted and their results taken with :meth:`next`, in the order of
+    submission, so that the caller can submit the next batch's tasks before it has taken
+    the results of this one: the workers never wait for it at a batch boundary. Each worker
+    is sent up to ``depth`` tasks ahead, so that it never waits for the parent between two
+    tasks. A task's time starts when the worker is known to have begun it: when it was sent
+    to an idle worker, or when the result of the task before it arrived (a task is never
+    given less than ``timeout``). A task that fails is given to ``split``, if any: the
+    parts it returns (several) run in its place and their results come in its place;
+    otherwise its result is ``on_failure(task, reason)``.
     """
 
     def __init__(
@@ -74,13 +87,21 @@ class Pool(Generic[T, R]):
         fn: Callable[[T], R],
         on_failure: Callable[[T, str], R],
         timeout: float,
+        *,
         depth: int = 2,
+        split: Callable[[T], list[T]] | None = None,
     ) -> None:
         self.fn = fn
         self.on_failure = on_failure
         self.timeout = timeout
         self.depth = max(1, depth)
+        self.split = split
         self.workers = [self._spawn() for _ in range(max(1, jobs))]
+        self.tasks: dict[int, T] = {}  # submitted, result not taken yet
+        self.results: dict[int, R | _Split] = {}
+        self.order: deque[int] = deque()  # ids whose results are still to be taken, in order
+        self.pending: deque[int] = deque()  # ids to send, the next first
+        self.last_id = 0
 
     def _spawn(self) -> _Worker:
         parent, child = _CONTEXT.Pipe()
@@ -95,36 +116,68 @@ class Pool(Generic[T, R]):
         worker.conn.close()
         self.workers[self.workers.index(worker)] = self._spawn()
 
-    def map(self, tasks: Iterable[T]) -> Iterator[R]:
-        """Results of ``tasks``, in order."""
-        by_index = dict(enumerate(tasks))
-        pending = sorted(by_index, reverse=True)  # a stack: the next task is at the end
-        results: dict[int, R] = {}
-        next_out = 0
-        while pending or any(w.queue for w in self.workers):
-            self._send(pending, by_index)
-            busy = [w for w in self.workers if w.queue]
-            deadline = min(w.started for w in busy) + self.timeout
-            ready = wait([w.conn for w in busy], max(0.0, deadline - time.monotonic()))
-            for worker in busy:
-                if worker.conn in ready:
-                    self._receive(worker, results, pending, by_index)
-                elif time.monotonic() - worker.started >= self.timeout:
-                    self._fail(worker, "timeout", results, pending, by_index)
-            while next_out in results:
-                yield results.pop(next_out)
-                del by_index[next_out]
-                next_out += 1
+    def submit(self, task: T) -> None:
+        """Queue ``task``; its result comes from :meth:`next` after those submitted before."""
+        task_id = self._register(task)
+        self.order.append(task_id)
+        self.pending.append(task_id)
 
-    def _send(self, pending: list[int], by_index: dict[int, T]) -> None:
+    def _register(self, task: T) -> int:
+        self.last_id += 1
+        self.tasks[self.last_id] = task
+        return self.last_id
+
+    def next(self) -> tuple[T, R]:
+        """The oldest task whose result is not taken yet, and its result.
+
+        A task that failed and was split comes as its parts, one by one. Raise
+        ``LookupError`` when every result was taken.
+        """
+        while True:
+            if not self.order:
+                raise LookupError("no task submitted whose result is still to be taken")
+            head = self.order[0]
+            if head not in self.results:
+                self._step()
+                continue
+            self.order.popleft()
+            task, result = self.tasks.pop(head), self.results.pop(head)
+            if isinstance(result, _Split):
+                self.order.extendleft(reversed(result.ids))
+                continue
+            return task, result
+
+    def map(self, tasks: Iterable[T]) -> Iterator[R]:
+        """Results of ``tasks``, in order (nothing else may be submitted meanwhile)."""
+        count = 0
+        for task in tasks:
+            self.submit(task)
+            count += 1
+        for _ in range(count):
+            yield self.next()[1]
+
+    def _step(self) -> None:
+        """Send what the workers can take, then wait for one answer or a time-out."""
+        self._send()
+        busy = [w for w in self.workers if w.queue]
+        deadline = min(w.started for w in busy) + self.timeout
+        ready = wait([w.conn for w in busy], max(0.0, deadline - time.monotonic()))
+        for worker in busy:
+            if worker.conn in ready:
+                self._receive(worker)
+            elif time.monotonic() - worker.started >= self.timeout:
+                self._fail(worker, "timeout")
+
+    def _send(self) -> None:
+        pending = self.pending
         for slot in range(len(self.workers)):
             worker = self.workers[slot]
             while pending and len(worker.queue) < self.depth:
-                position = pending.pop()
+                position = pending.popleft()
                 try:
-                    worker.conn.send(by_index[position])
+                    worker.conn.send(self.tasks[position])
                 except OSError:  # it died: in a task of its queue, or idle
-                    pending.append(position)
+                    pending.appendleft(position)
                     if worker.queue:
                         # The results it sent before dying may still be in the pipe:
                         # _receive drains them, then fails the task it died in.
@@ -136,32 +189,31 @@ class Pool(Generic[T, R]):
                     worker.started = time.monotonic()
                 worker.queue.append(position)
 
-    def _receive(
-        self, worker: _Worker, results: dict[int, R], pending: list[int], by_index: dict[int, T]
-    ) -> None:
+    def _receive(self, worker: _Worker) -> None:
         try:
             result = worker.conn.recv()
         except (EOFError, OSError):  # died in the task at the head of its queue
-            self._fail(worker, "crashed", results, pending, by_index)
+            self._fail(worker, "crashed")
             return
-        results[worker.queue.popleft()] = result
+        self.results[worker.queue.popleft()] = result
         worker.started = time.monotonic()
 
-    def _fail(
-        self,
-        worker: _Worker,
-        reason: str,
-        results: dict[int, R],
-        pending: list[int],
-        by_index: dict[int, T],
-    ) -> None:
+    def _fail(self, worker: _Worker, reason: str) -> None:
         """The task at the head of ``worker``'s queue failed: replace the worker.
 
-        The tasks queued behind it go back to the front of ``pending``.
+        The tasks queued behind it go back to the front of ``pending``, after the parts of
+        the failed task if it is split.
         """
         failed = worker.queue.popleft()
-        results[failed] = self.on_failure(by_index[failed], reason)
-        pending.extend(reversed(worker.queue))
+        self.pending.extendleft(reversed(worker.queue))
+        task = self.tasks[failed]
+        parts = self.split(task) if self.split is not None else []
+        if len(parts) > 1:
+            ids = [self._register(part) for part in parts]
+            self.pending.extendleft(reversed(ids))
+            self.results[failed] = _Split(ids)
+        else:
+            self.results[failed] = self.on_failure(task, reason)
         self._replace(worker)
 
     def close(self) -> None:

@@ -496,3 +496,31 @@ def test_the_seeds_convert_with_their_counts_and_values(tmp_path: Path) -> None:
         "fiscal_year_be=2564",
         "fiscal_year_be=__HIVE_DEFAULT_PARTITION__",
     ]
+
+
+@pytest.mark.parametrize(("jobs", "batch_size"), [(0, 500), (0, 1), (2, 1), (2, 2)])
+def test_which_copy_comes_to_hold_orphaned_rows_does_not_depend_on_the_batches(
+    tmp_path: Path, jobs: int, batch_size: int
+) -> None:
+    # The pool holds two batches at a time: b.txt's batch is submitted before a.txt's is
+    # applied and orphans it. The copies are parsed again after the inputs, in path order.
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    sample = SAMPLES / "project_progress" / "c02_table_only_thai_digits.txt"
+    for name in ("a.txt", "b.txt", "c.txt", "d.txt"):
+        shutil.copy(sample, inputs / name)
+    out = tmp_path / "out"
+    convert([inputs], out, jobs=jobs, batch_size=batch_size)
+    (inputs / "a.txt").write_bytes((SAMPLES / "kpi_result" / "a01_cp874_waste.txt").read_bytes())
+    summary = convert([inputs], out, jobs=jobs, batch_size=batch_size)
+    assert (summary.seen, summary.parsed, summary.skipped, summary.quarantined) == (4, 4, 0, 0)
+    rows = read_table(out, "documents").to_pylist()
+    named = sorted((Path(d["path"]).name, d["status"], d["duplicate_of"]) for d in rows)
+    holder = str(inputs / "b.txt")
+    assert named == [
+        ("a.txt", "parsed", None),
+        ("b.txt", "parsed", None),
+        ("c.txt", "duplicate", holder),
+        ("d.txt", "duplicate", holder),
+    ]
+    assert [p["source"] for p in read_table(out, "projects").to_pylist()] == [holder]

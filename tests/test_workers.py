@@ -63,3 +63,51 @@ def test_results_sent_before_a_crash_are_kept_when_a_send_fails() -> None:
     assert results[:2] == ["T0", "crash1:crashed"]
     assert results[2] == big.upper()
     assert results[3] == "T3"
+
+
+def _work_all(tasks: list[str]) -> list[str]:
+    return [_work(task) for task in tasks]
+
+
+def _failed_all(tasks: list[str], reason: str) -> list[str]:
+    return [_failed(task, reason) for task in tasks]
+
+
+def _one_each(tasks: list[str]) -> list[list[str]]:
+    return [[task] for task in tasks]
+
+
+def test_a_failed_task_is_split_and_its_parts_come_in_its_place() -> None:
+    pool = Pool(2, _work_all, _failed_all, timeout=1.5, split=_one_each)
+    try:
+        for tasks in (["a", "b"], ["c", "crash", "d"], ["e"], ["hang", "f"]):
+            pool.submit(tasks)
+        taken = [pool.next() for _ in range(7)]
+        with pytest.raises(LookupError):
+            pool.next()
+    finally:
+        pool.close()
+    assert taken == [
+        (["a", "b"], ["A", "B"]),
+        (["c"], ["C"]),
+        (["crash"], ["crash:crashed"]),
+        (["d"], ["D"]),
+        (["e"], ["E"]),
+        (["hang"], ["hang:timeout"]),
+        (["f"], ["F"]),
+    ]
+
+
+def test_tasks_submitted_while_results_are_taken_keep_their_order() -> None:
+    # The batch converter submits the next batch before it takes this one's last results.
+    pool = Pool(2, _work, _failed, timeout=5.0)
+    try:
+        for n in range(6):
+            pool.submit(f"a{n}")
+        first = [pool.next()[1] for _ in range(4)]
+        for n in range(6):
+            pool.submit(f"b{n}")
+        rest = [pool.next()[1] for _ in range(8)]
+    finally:
+        pool.close()
+    assert first + rest == [f"A{n}" for n in range(6)] + [f"B{n}" for n in range(6)]
