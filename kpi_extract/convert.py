@@ -56,7 +56,11 @@ def paragraphs(groups: Groups) -> str | None:
     >>> paragraphs({"value": ":: ผู้บริหาร\\nเจ้าหน้าที่  ร่วมดำเนินการ"})
     'ผู้บริหาร\\nเจ้าหน้าที่ ร่วมดำเนินการ'
     """
-    lines = [" ".join(_LINE_PREFIX_RE.sub("", line).split()) for line in _value(groups).split("\n")]
+    # Without a colon the prefix pattern only takes leading spaces, which split() drops too.
+    lines = [
+        " ".join((_LINE_PREFIX_RE.sub("", line) if ":" in line else line).split())
+        for line in _value(groups).split("\n")
+    ]
     kept = [line for line in lines if line]
     joined = "\n".join(kept)
     return None if _empty(joined) else joined
