@@ -41,9 +41,13 @@ def die_with_parent() -> None:
         os._exit(1)
 
 
-def _serve(conn: Connection, fn: Callable[[Any], Any]) -> None:
+def _serve(
+    conn: Connection, fn: Callable[[Any], Any], initializer: Callable[[], object] | None
+) -> None:
     die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+    if initializer is not None:
+        initializer()
     while True:
         try:
             task = conn.recv()
@@ -78,7 +82,8 @@ class Pool(Generic[T, R]):
     to an idle worker, or when the result of the task before it arrived (a task is never
     given less than ``timeout``). A task that fails is given to ``split``, if any: the
     parts it returns (several) run in its place and their results come in its place;
-    otherwise its result is ``on_failure(task, reason)``.
+    otherwise its result is ``on_failure(task, reason)``. Each worker calls
+    ``initializer`` first, if given.
     """
 
     def __init__(
@@ -90,8 +95,10 @@ class Pool(Generic[T, R]):
         *,
         depth: int = 2,
         split: Callable[[T], list[T]] | None = None,
+        initializer: Callable[[], object] | None = None,
     ) -> None:
         self.fn = fn
+        self.initializer = initializer
         self.on_failure = on_failure
         self.timeout = timeout
         self.depth = max(1, depth)
@@ -105,7 +112,8 @@ class Pool(Generic[T, R]):
 
     def _spawn(self) -> _Worker:
         parent, child = _CONTEXT.Pipe()
-        process = _CONTEXT.Process(target=_serve, args=(child, self.fn), daemon=True)
+        args = (child, self.fn, self.initializer)
+        process = _CONTEXT.Process(target=_serve, args=args, daemon=True)
         process.start()
         child.close()
         return _Worker(process, parent)

@@ -111,3 +111,26 @@ def test_tasks_submitted_while_results_are_taken_keep_their_order() -> None:
     finally:
         pool.close()
     assert first + rest == [f"A{n}" for n in range(6)] + [f"B{n}" for n in range(6)]
+
+
+_STARTED_BY: list[str] = []
+
+
+def _start() -> None:
+    _STARTED_BY.append("initializer")
+
+
+def _report(task: str) -> str:
+    return f"{task}:{','.join(_STARTED_BY)}"
+
+
+def test_each_worker_runs_the_initializer_first_a_replaced_one_too() -> None:
+    pool = Pool(1, _report, _failed, timeout=5.0, initializer=_start)
+    try:
+        before = list(pool.map(["a"]))
+        pool._replace(pool.workers[0])  # as after a crash
+        after = list(pool.map(["b"]))
+    finally:
+        pool.close()
+    assert before == ["a:initializer"] and after == ["b:initializer"]
+    assert _STARTED_BY == []  # it ran in the workers, not here
