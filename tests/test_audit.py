@@ -11,6 +11,7 @@ import pytest
 
 from kpi_extract import parse_file
 from kpi_extract.audit import ALL_RULES, RULES, audit_conflicts, audit_tables, audit_view
+from kpi_extract.audit.dataset import conflict_candidates
 from kpi_extract.audit.views import View
 from kpi_extract.batch import convert
 from kpi_extract.cli import main
@@ -381,3 +382,29 @@ def test_audit_command_prints_a_ranked_summary_and_writes_html(
     assert "https://" not in page and "<script" not in page
     assert page.count("class='finding ") == 10
     assert "งดจัดกิจกรรม" in page  # the source lines are quoted
+
+
+def test_conflict_candidates_share_code_and_fiscal_year_not_the_code_alone(
+    tmp_path: Path,
+) -> None:
+    page = (SAMPLES / "kpi_detail" / "b02_two_pages.txt").read_text(encoding="utf-8")
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "first.txt").write_text(page, encoding="utf-8")
+    (inputs / "again.txt").write_text(page.replace(":88.2000", ":80.0000"), encoding="utf-8")
+    later = tmp_path / "later.txt"  # the same KPI code, alone in another fiscal year
+    later.write_text(page.replace(":88.2000", ":70.0000"), encoding="utf-8")
+    out = tmp_path / "out"
+    convert([inputs], out, jobs=0)
+    convert([later], out, jobs=0, fiscal_year=2570)
+    kpis = read_table(out, "kpis", ["kpi_code", "fiscal_year_be", "source"]).to_pylist()
+    year = {k["kpi_code"]: k["fiscal_year_be"] for k in kpis if k["source"].endswith("first.txt")}
+    assert len(year) == 2  # the sample has two KPI pages, of fiscal years 2565 and 2566
+    assert sorted((k["kpi_code"], k["fiscal_year_be"]) for k in kpis) == sorted(
+        (code, y) for code in year for y in (year[code], year[code], 2570)
+    )
+    candidates = conflict_candidates(Store(out))
+    found = sorted((c["kpi_code"], Path(c["source"]).name, c["fiscal_year_be"]) for c in candidates)
+    assert found == [
+        (code, name, year[code]) for code in sorted(year) for name in ("again.txt", "first.txt")
+    ]

@@ -39,8 +39,9 @@ _CONFLICT_COLUMNS += ["kpi_code", "target_value", "target_unit", "achieved_value
 def conflict_candidates(store: Store) -> list[Row]:
     """The KPI rows whose code and fiscal year appear in more than one document.
 
-    Grouped in Arrow, so only those rows become Python objects: memory follows the number
-    of candidates, not the size of the dataset.
+    Grouped and matched in Arrow, so only those rows become Python objects. (Every row of
+    a shared code, in any year, used to become one first: at 100,000 synthetic documents,
+    54,656 rows for 2,038 candidates; 0.6 -> 0.46 s.)
     """
     keys = ["kpi_code", "fiscal_year_be"]
     table = store.read("kpis", [*keys, "doc_id"])
@@ -51,11 +52,16 @@ def conflict_candidates(store: Store) -> list[Row]:
     shared = counts.filter(pc.greater(counts["doc_id_count_distinct"], pa.scalar(1)))
     if shared.num_rows == 0:
         return []
-    wanted = {
-        (code, year) for code, year in zip(*(shared[k].to_pylist() for k in keys), strict=True)
-    }
     full = store.read("kpis", _CONFLICT_COLUMNS, pc.field("kpi_code").isin(shared["kpi_code"]))
-    return [r for r in full.to_pylist() if (r["kpi_code"], r["fiscal_year_be"]) in wanted]
+    wanted = pc.is_in(_pair(full), value_set=_pair(shared).combine_chunks())
+    rows: list[Row] = full.filter(wanted).to_pylist()
+    return rows
+
+
+def _pair(table: pa.Table) -> Any:
+    """``code<US>year`` of each row: (KPI code, fiscal year) pairs matched as one value."""
+    join: Any = pc.binary_join_element_wise  # the stubs take scalars only
+    return join(table["kpi_code"], pc.cast(table["fiscal_year_be"], pa.string()), "\x1f")
 
 
 def dataset_findings(store: Store) -> list[Row]:
