@@ -15,6 +15,14 @@ from kpi_extract.inputs import InputError
 # Each command imports what it needs when it runs (hence the PLC0415 exemptions below):
 # ``parse`` of one file must start in well under a second, without pandas, pyarrow or Dask.
 
+# Arrow allocates from jemalloc, unless the user chose: with its default, mimalloc, freed
+# pages stayed mapped. 10,000 documents with --jobs 2: peak PSS of the process tree 340-350
+# -> 295-310 MB at the same speed; the scan of the dataset-wide conflict check added 163 MB
+# to the parent, 93 now. Read by Arrow when first loaded: here, before any command loads
+# it. (Windows wheels have no jemalloc.)
+if sys.platform != "win32":
+    os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "jemalloc")
+
 EXIT_OK = 0
 EXIT_INPUT_REFUSED = 1
 EXIT_USAGE = 2

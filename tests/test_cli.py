@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -81,3 +84,18 @@ def test_synth_writes_a_reproducible_corpus_with_its_truth(
         truth = json.loads((tmp_path / "a" / f"{dump}.truth.json").read_text(encoding="utf-8"))
         assert truth and all("layout" in record for record in truth)
     assert capsys.readouterr().out.startswith("wrote 6 documents")
+
+
+def _arrow_backend(env: dict[str, str]) -> str:
+    probe = "import kpi_extract.cli, pyarrow; print(pyarrow.default_memory_pool().backend_name)"
+    done = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no jemalloc in Windows wheels")
+def test_the_command_line_has_arrow_allocate_from_jemalloc_unless_told_otherwise() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    assert _arrow_backend(env) == "jemalloc"
+    assert _arrow_backend({**env, "ARROW_DEFAULT_MEMORY_POOL": "system"}) == "system"
