@@ -691,16 +691,18 @@ SCAN_PIECES = [
 ]
 
 
+def _groups(match: Any) -> dict[str, str]:
+    """The groups a match filled (the singles' pattern has no range end groups)."""
+    return {name: value for name, value in match.groupdict().items() if value is not None}
+
+
 @given(st.lists(st.sampled_from(SCAN_PIECES), max_size=40).map("".join))
 def test_candidate_scan_finds_what_a_full_scan_finds(text: str) -> None:
     # find_dates tries the grammar only where _CAN_START allows, and no range where no
     # separator follows; a plain scan tries every form at every position. Both must find
     # the same matches, with the same groups (the singles' pattern has no range end groups).
-    def groups(match: Any) -> dict[str, str]:
-        return {name: value for name, value in match.groupdict().items() if value is not None}
-
-    found = [(m.span(), groups(m)) for m in dates._scan(text)]
-    assert found == [(m.span(), groups(m)) for m in dates._BODY.finditer(text)]
+    found = [(m.span(), _groups(m)) for m in dates._scan(text)]
+    assert found == [(m.span(), _groups(m)) for m in dates._BODY.finditer(text)]
 
 
 @given(st.lists(st.lists(st.sampled_from(SCAN_PIECES), max_size=12).map("".join), max_size=6))
@@ -715,16 +717,13 @@ def test_the_scan_of_joined_lines_finds_what_the_full_pattern_finds_per_line(
 ) -> None:
     # Ranges are tried only where a separator follows in the same line: a separator in a
     # later line must not be needed, nor one in an earlier line be missed.
-    def groups(match: Any) -> dict[str, str]:
-        return {name: value for name, value in match.groupdict().items() if value is not None}
-
     expected, offset = [], 0
     for line in lines:
         for m in dates._BODY.finditer(line):
-            expected.append(((m.start() + offset, m.end() + offset), groups(m)))
+            expected.append(((m.start() + offset, m.end() + offset), _groups(m)))
         offset += len(line) + 1
     joined = dates._LINE_JOIN.join(lines)
-    assert [(m.span(), groups(m)) for m in dates._scan(joined)] == expected
+    assert [(m.span(), _groups(m)) for m in dates._scan(joined)] == expected
 
 
 def test_one_pass_over_lines_keeps_each_line_apart() -> None:
