@@ -71,35 +71,50 @@ def _walk(root: Path, pattern: str) -> Iterator[tuple[str, os.stat_result | None
     ``root``. Unreadable folders are skipped, as ``os.walk`` does; a file that cannot be
     stat'ed (a dangling link) comes with ``None``: it used to stop the listing. One
     ``scandir`` per folder and one ``stat`` per file: 5.5 µs per file listed, 13 with
-    ``os.walk`` and ``pathlib``.
+    ``os.walk`` and ``pathlib``. Only the names of a folder's inputs are held while it is
+    listed, not its ``DirEntry`` objects: a folder of 80,000 entries held 24 MB of them.
     """
     real_root = root.resolve()
     folders = [str(root)]
     while folders:
         folder = folders.pop()
         try:
-            with os.scandir(folder) as listing:
-                entries = sorted(listing, key=lambda entry: entry.name)
+            names, links, subfolders = _listing(folder, pattern)
         except OSError:
             continue
         prefix = str(Path(folder) / "_")[:-1]  # the folder as pathlib names it, and "/"
-        subfolders = []
-        for entry in entries:
-            if _is_dir(entry):
-                if not entry.is_symlink():
-                    subfolders.append(entry.path)
-                continue
-            name = entry.name
-            if not (fnmatch.fnmatch(name, pattern) or name.lower().endswith(".zip")):
-                continue
+        for name in names:
             path = prefix + name
-            if entry.is_symlink() and not Path(path).resolve().is_relative_to(real_root):
+            if name in links and not Path(path).resolve().is_relative_to(real_root):
                 continue  # a link out of the input tree is not followed
             try:
-                yield path, entry.stat()
+                yield path, os.stat(path)
             except OSError:
                 yield path, None
-        folders.extend(reversed(subfolders))
+        folders.extend(prefix + name for name in reversed(subfolders))
+
+
+def _listing(folder: str, pattern: str) -> tuple[list[str], set[str], list[str]]:
+    """A folder's inputs and subfolders, by name, sorted; which of the inputs are links.
+
+    Inputs are the files matching ``pattern``, and archives. Links to folders are left out.
+    """
+    names: list[str] = []
+    subfolders: list[str] = []
+    links: set[str] = set()
+    with os.scandir(folder) as listing:
+        for entry in listing:
+            name = entry.name
+            if _is_dir(entry):
+                if not entry.is_symlink():
+                    subfolders.append(name)
+            elif fnmatch.fnmatch(name, pattern) or name.lower().endswith(".zip"):
+                names.append(name)
+                if entry.is_symlink():
+                    links.add(name)
+    names.sort()
+    subfolders.sort()
+    return names, links, subfolders
 
 
 def _is_dir(entry: os.DirEntry[str]) -> bool:

@@ -1,0 +1,59 @@
+"""Listing the inputs: order, pattern, and what a large folder costs to list."""
+
+from __future__ import annotations
+
+import tracemalloc
+import zipfile
+from pathlib import Path
+
+from kpi_extract.inputs import iter_inputs
+
+
+def _names(root: Path, pattern: str = "*.txt") -> list[str]:
+    items = iter_inputs([root], pattern=pattern)
+    return [Path(item.path).relative_to(root).as_posix() for item in items]
+
+
+def test_a_folders_files_come_in_name_order_before_its_subfolders(tmp_path: Path) -> None:
+    for name in ["b/2.txt", "b/1.txt", "a/z/9.txt", "a/8.txt", "c.txt", "a.txt", "skip.json"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    with zipfile.ZipFile(tmp_path / "b" / "pack.zip", "w") as zf:
+        zf.writestr("m.txt", "x")
+    assert _names(tmp_path) == [
+        "a.txt",
+        "c.txt",
+        "a/8.txt",
+        "a/z/9.txt",
+        "b/1.txt",
+        "b/2.txt",
+        "b/pack.zip!m.txt",
+    ]
+    assert _names(tmp_path, "[ab].txt") == ["a.txt"]
+
+
+def test_sizes_and_times_are_the_files(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_bytes(b"12345")
+    (item,) = iter_inputs([tmp_path])
+    stat = (tmp_path / "a.txt").stat()
+    assert (item.size, item.mtime_ns) == (5, stat.st_mtime_ns)
+
+
+def test_listing_a_large_folder_holds_its_input_names_not_its_entries(tmp_path: Path) -> None:
+    # A folder's DirEntry objects, all held to sort them, cost 539 bytes per input here (an
+    # input and its truth file; tracemalloc), 64 MB to list the 100,000-document bench
+    # corpus. The names of the inputs alone: 67 bytes per input.
+    count = 4000
+    for n in range(count):
+        (tmp_path / f"{n:05d}.txt").touch()
+        (tmp_path / f"{n:05d}.txt.truth.json").touch()
+    listed = iter_inputs([tmp_path])
+    tracemalloc.start()
+    try:
+        first = next(listed)  # the folder is listed and sorted here
+        held, _ = tracemalloc.get_traced_memory()
+        rest = sum(1 for _ in listed)
+    finally:
+        tracemalloc.stop()
+    assert Path(first.path).name == "00000.txt" and rest == count - 1
+    assert held / count < 150, f"{held / count:.0f} bytes held per input listed"
