@@ -8,8 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from kpi_extract.batch import convert
 from kpi_extract.cli import main
+from kpi_extract.lean import without_pandas
+from kpi_extract.store import read_table
 from tests.conftest import SAMPLES
+from tests.test_convert import snapshot
 
 
 def test_report_prints_encoding_lines_and_repairs(capsys: pytest.CaptureFixture[str]) -> None:
@@ -99,3 +103,34 @@ def test_the_command_line_has_arrow_allocate_from_jemalloc_unless_told_otherwise
     env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
     assert _arrow_backend(env) == "jemalloc"
     assert _arrow_backend({**env, "ARROW_DEFAULT_MEMORY_POOL": "system"}) == "system"
+
+
+def test_convert_runs_without_pandas_and_writes_what_the_library_writes(tmp_path: Path) -> None:
+    cli_out, lib_out = tmp_path / "cli", tmp_path / "lib"
+    argv = ["convert", str(SAMPLES), "--out", str(cli_out), "--jobs", "2"]
+    probe = "import sys; from kpi_extract.cli import main\n"
+    probe += f"code = main({argv!r}); print(code, 'pandas' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.split()[-2:] == ["0", "False"]
+    import pandas  # noqa: F401, PLC0415 (the library run below has pandas loaded)
+
+    convert([SAMPLES], lib_out, jobs=1)
+    assert snapshot(cli_out) == snapshot(lib_out)
+    assert read_table(cli_out, "kpis").num_rows > 0
+
+
+def test_without_pandas_refuses_its_import_unless_it_is_loaded_already() -> None:
+    probe = (
+        "from kpi_extract.lean import without_pandas\n"
+        "print(without_pandas(), without_pandas())\n"
+        "try:\n    import pandas\nexcept ModuleNotFoundError as exc:\n    print(exc.name, exc)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines() == [
+        "True True",
+        "pandas pandas is not loaded while converting (kpi_extract.lean)",
+    ]
+    import pandas  # noqa: F401, PLC0415
+
+    before = list(sys.meta_path)
+    assert without_pandas() is False and sys.meta_path == before
