@@ -168,6 +168,22 @@ class Store:
         dataset = ds.dataset([str(current / p) for p in parts], schema=schema, format="parquet")
         return dataset.to_table(columns=columns, filter=where)
 
+    def parts(self, name: str) -> list[Path]:
+        """The current parts of a table."""
+        current = self.current_dir()
+        return [current / p for p in self.manifest()["parts"].get(name, [])] if current else []
+
+    def parts_by_year(self, name: str) -> dict[int | None, list[Path]]:
+        """The current parts of a partitioned table by fiscal year (``None``: no year)."""
+        current = self.current_dir()
+        out: dict[int | None, list[Path]] = {}
+        for relative in self.manifest()["parts"].get(name, []) if current else []:
+            key, _, value = Path(relative).parent.name.partition("=")
+            if key == "fiscal_year_be":  # not the placeholder of an empty table
+                year = None if value == NULL_PARTITION else int(value)
+                out.setdefault(year, []).append(current / relative)
+        return out
+
     def read_rows(self, name: str, key: str, values: list[str]) -> list[dict[str, Any]]:
         """Rows of one table whose ``key`` column is one of ``values``."""
         wanted = pc.field(key).isin(pa.array(values, pa.string()))
@@ -388,11 +404,11 @@ class Transaction:
         target.parent.mkdir(parents=True, exist_ok=True)
         removals = self.removals[name]
         if removals and relative not in self.fresh:
-            keys = pq.read_table(source, columns=[key]).column(key)
+            keys = read_parts([source], name, [key]).column(key)
             value_set = pa.array(sorted(removals), pa.string())
             hit = pc.is_in(keys, value_set=value_set)
             if pc.any(hit).as_py():
-                table = pq.read_table(source, schema=TABLES[name].with_metadata())
+                table = read_parts([source], name).cast(TABLES[name].with_metadata())
                 kept = table.filter(pc.invert(pc.is_in(table.column(key), value_set=value_set)))
                 if kept.num_rows == 0:
                     return []
@@ -438,6 +454,33 @@ class Transaction:
         self.open = {}
         self.held_bytes = 0
         shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def read_parts(
+    paths: list[Path],
+    name: str,
+    columns: list[str] | None = None,
+    keep: tuple[str, pa.Array[Any]] | None = None,
+) -> pa.Table:
+    """Parts of table ``name``, read one file after the other.
+
+    With ``keep=(column, values)``, only the rows whose ``column`` is one of ``values``,
+    filtered file by file. No dataset scan: one over the whole ``kpis`` table, for the
+    conflict check that ends a run, took the parent from 85 to 189 MB (PSS) at 100,000
+    documents, with 8 MB of data read (its import, its threads' buffers).
+    """
+    schema = TABLES[name].with_metadata()
+    pieces = []
+    for path in paths:
+        with pq.ParquetFile(path) as part:
+            table = part.read(columns=columns, use_threads=False)
+        if keep is not None:
+            table = table.filter(pc.is_in(table[keep[0]], value_set=keep[1]))
+        pieces.append(table)
+    if not pieces:
+        empty = schema.empty_table()
+        return empty.select(columns) if columns else empty
+    return pa.concat_tables(pieces)
 
 
 def read_table(root: str | Path, name: str, columns: list[str] | None = None) -> pa.Table:

@@ -7,11 +7,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pytest
 
 from kpi_extract import parse_file
 from kpi_extract.audit import ALL_RULES, RULES, audit_conflicts, audit_tables, audit_view
-from kpi_extract.audit.dataset import conflict_candidates
+from kpi_extract.audit.dataset import _shared_codes, conflict_candidates
 from kpi_extract.audit.views import View
 from kpi_extract.batch import convert
 from kpi_extract.cli import main
@@ -408,3 +409,18 @@ def test_conflict_candidates_share_code_and_fiscal_year_not_the_code_alone(
     assert found == [
         (code, name, year[code]) for code in sorted(year) for name in ("again.txt", "first.txt")
     ]
+
+
+def test_shared_codes_count_documents_not_rows() -> None:
+    def batch(codes: list[str | None], docs: list[str]) -> pa.RecordBatch:
+        return pa.record_batch(
+            [pa.array(codes, pa.string()), pa.array(docs)], ["kpi_code", "doc_id"]
+        )
+
+    table = pa.Table.from_batches(
+        [
+            batch(["A", "B", None], ["d1", "d1", "d1"]),
+            batch(["A", "B", None, "C"], ["d1", "d2", "d2", "d3"]),
+        ]
+    )
+    assert _shared_codes(table).to_pylist() == ["B"]  # A: twice in one document

@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 
 from kpi_extract.audit import DATASET_SCOPE, audit_conflicts, audit_tables
 from kpi_extract.audit.views import Row
-from kpi_extract.store import Store
+from kpi_extract.store import Store, read_parts
 
 _RECORD_TABLES = ("kpis", "kpi_quarters", "projects", "progress_reports", "date_mentions")
 
@@ -39,34 +39,42 @@ _CONFLICT_COLUMNS += ["kpi_code", "target_value", "target_unit", "achieved_value
 def conflict_candidates(store: Store) -> list[Row]:
     """The KPI rows whose code and fiscal year appear in more than one document.
 
-    Grouped and matched in Arrow, so only those rows become Python objects. (Every row of
-    a shared code, in any year, used to become one first: at 100,000 synthetic documents,
-    54,656 rows for 2,038 candidates; 0.6 -> 0.46 s.)
+    One fiscal-year partition at a time, so memory is bounded by the largest year, with
+    plain Arrow kernels: a dataset scan and a ``group_by`` over the whole table took the
+    parent from 85 to 189 MB (PSS) at 100,000 documents, now 86 to 126. Only candidates
+    become Python objects (every row of a shared code, in any year, used to become one
+    first: 54,656 rows for 2,038 candidates).
     """
-    keys = ["kpi_code", "fiscal_year_be"]
-    table = store.read("kpis", [*keys, "doc_id"])
-    table = table.filter(
-        pc.and_(pc.is_valid(table["kpi_code"]), pc.is_valid(table["fiscal_year_be"]))
-    )
-    counts = table.group_by(keys).aggregate([("doc_id", "count_distinct")])
-    shared = counts.filter(pc.greater(counts["doc_id_count_distinct"], pa.scalar(1)))
-    if shared.num_rows == 0:
-        return []
-    full = store.read("kpis", _CONFLICT_COLUMNS, pc.field("kpi_code").isin(shared["kpi_code"]))
-    wanted = pc.is_in(_pair(full), value_set=_pair(shared).combine_chunks())
-    rows: list[Row] = full.filter(wanted).to_pylist()
-    return rows
+    out: list[Row] = []
+    for year, parts in sorted(store.parts_by_year("kpis").items(), key=lambda item: str(item[0])):
+        if year is None:
+            continue
+        shared = _shared_codes(read_parts(parts, "kpis", ["kpi_code", "doc_id"]))
+        if len(shared) == 0:
+            continue
+        found = read_parts(parts, "kpis", _CONFLICT_COLUMNS, ("kpi_code", shared))
+        out += found.to_pylist()
+    return out
 
 
-def _pair(table: pa.Table) -> Any:
-    """``code<US>year`` of each row: (KPI code, fiscal year) pairs matched as one value."""
-    join: Any = pc.binary_join_element_wise  # the stubs take scalars only
-    return join(table["kpi_code"], pc.cast(table["fiscal_year_be"], pa.string()), "\x1f")
+def _shared_codes(table: pa.Table) -> pa.Array[Any]:
+    """The KPI codes of ``table`` that more than one ``doc_id`` reports."""
+    table = table.filter(pc.is_valid(table["kpi_code"]))
+    codes = table["kpi_code"].combine_chunks().dictionary_encode()
+    docs = table["doc_id"].combine_chunks().dictionary_encode()
+    # Each distinct (code, document) pair as one integer, then how many pairs per code.
+    width = pa.scalar(max(1, len(docs.dictionary)), pa.int64())
+    code_index, doc_index = pc.cast(codes.indices, pa.int64()), pc.cast(docs.indices, pa.int64())
+    pairs = pc.unique(pc.add(pc.multiply(code_index, width), doc_index))
+    counts = pc.value_counts(pc.divide(pairs, width))
+    many = counts.field("values").filter(pc.greater(counts.field("counts"), pa.scalar(1)))
+    return codes.dictionary.take(many)
 
 
 def dataset_findings(store: Store) -> list[Row]:
     """The stored findings of the dataset-wide rule (scope ``dataset``)."""
-    table = store.read("audit_findings", where=pc.field("scope") == pa.scalar(DATASET_SCOPE))
+    scope = pa.array([DATASET_SCOPE], pa.string())
+    table = read_parts(store.parts("audit_findings"), "audit_findings", keep=("scope", scope))
     return list(table.to_pylist())
 
 
