@@ -25,8 +25,10 @@ from typing import Any, Final, NamedTuple
 
 #: Statuses whose document's rows are stored (a ``duplicate`` names the input that holds them).
 HAS_DATA: Final = ("parsed", "partial")
-#: Page cache of the index database, in KiB (SQLite's negative ``cache_size``).
-_CACHE_KIB: Final = 16 * 1024
+#: Page cache of the index database, in KiB (SQLite's negative ``cache_size``). The index of
+#: 100,000 inputs fills 16 MB of it; 4 MB cost 2 µs more per input (21 µs of index work
+#: per input: 0.1% of a document's parsing) for 12 MB less.
+_CACHE_KIB: Final = 4 * 1024
 
 _SCHEMA: Final = """
 CREATE TABLE inputs (
