@@ -6,6 +6,7 @@ import pickle
 
 import pyarrow as pa
 
+from kpi_extract.batch import _chunks
 from kpi_extract.document import Chunk, Task, process_chunk
 from kpi_extract.inputs import InputItem
 from kpi_extract.schema import TABLES
@@ -39,3 +40,20 @@ def test_kept_takes_only_the_marked_documents_rows() -> None:
     wanted = {o.sha256 for o, k in zip(chunk.outcomes, keep, strict=True) if k}
     assert set(kept.column("doc_id").to_pylist()) <= wanted
     assert isinstance(kept, pa.Table)
+
+
+def test_chunks_hold_at_most_64_documents_and_a_mebibyte_of_input() -> None:
+    sizes = [700_000, 700_000, 2_000_000, *[1000] * 130]
+    tasks = [
+        Task(InputItem(f"{n:03d}.txt", size, 0), None, None, None) for n, size in enumerate(sizes)
+    ]
+    chunks = list(_chunks(tasks))
+    assert [(c[0].item.size, len(c)) for c in chunks] == [
+        (700_000, 1),
+        (700_000, 1),
+        (2_000_000, 1),  # larger than the bound: alone
+        (1000, 64),
+        (1000, 64),
+        (1000, 2),
+    ]
+    assert [t for c in chunks for t in c] == tasks
