@@ -108,10 +108,14 @@ def test_the_command_line_has_arrow_allocate_from_jemalloc_unless_told_otherwise
 def test_convert_runs_without_pandas_and_writes_what_the_library_writes(tmp_path: Path) -> None:
     cli_out, lib_out = tmp_path / "cli", tmp_path / "lib"
     argv = ["convert", str(SAMPLES), "--out", str(cli_out), "--jobs", "2"]
+    # Twice: the second run, forced, reads the dataset back and rewrites its parts.
     probe = "import sys; from kpi_extract.cli import main\n"
-    probe += f"code = main({argv!r}); print(code, 'pandas' in sys.modules)"
+    probe += f"codes = main({argv!r}), main({[*argv, '--force']!r})\n"
+    probe += "print(*codes, 'pandas' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    assert done.stdout.split()[-2:] == ["0", "False"]
+    assert done.stdout.split()[-3:] == ["0", "0", "False"]
+    count = len(list(SAMPLES.rglob("*.txt")))
+    assert f"files seen {count}, parsed {count}," in done.stdout.splitlines()[1]
     import pandas  # noqa: F401, PLC0415 (the library run below has pandas loaded)
 
     convert([SAMPLES], lib_out, jobs=1)
