@@ -19,16 +19,14 @@ _RECORD_TABLES = ("kpis", "kpi_quarters", "projects", "progress_reports", "date_
 
 
 def _years(store: Store) -> list[int | None]:
-    years: set[Any] = set()
-    for name in ("kpis", "projects"):
-        years |= set(store.read(name, ["fiscal_year_be"]).column(0).to_pylist())
+    """The fiscal years that have records: the partitions of ``kpis`` and ``projects``."""
+    years = {*store.parts_by_year("kpis"), *store.parts_by_year("projects")}
     return sorted(years, key=lambda y: (y is None, y or 0))
 
 
 def _partition(store: Store, name: str, year: int | None) -> list[Row]:
-    column = pc.field("fiscal_year_be")
-    where = column.is_null() if year is None else column == pa.scalar(year, pa.int32())
-    rows: list[Row] = store.read(name, where=where).to_pylist()
+    """The rows of one fiscal year of a table: the files of its partition, no other."""
+    rows: list[Row] = read_parts(store.parts_by_year(name).get(year, []), name).to_pylist()
     return rows
 
 
