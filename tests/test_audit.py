@@ -12,7 +12,8 @@ import pytest
 
 from kpi_extract import parse_file
 from kpi_extract.audit import ALL_RULES, RULES, audit_conflicts, audit_tables, audit_view
-from kpi_extract.audit.dataset import _shared_codes, conflict_candidates
+from kpi_extract.audit import dataset as dataset_module
+from kpi_extract.audit.dataset import _shared_codes, conflict_candidates, recompute
 from kpi_extract.audit.views import View
 from kpi_extract.batch import convert
 from kpi_extract.cli import main
@@ -424,3 +425,15 @@ def test_shared_codes_count_documents_not_rows() -> None:
         ]
     )
     assert _shared_codes(table).to_pylist() == ["B"]  # A: twice in one document
+
+
+def test_auditing_a_record_at_a_time_finds_what_auditing_a_year_at_once_finds(
+    audited: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = Store(audited)
+    whole = recompute(store)
+    monkeypatch.setattr(dataset_module, "_RECORDS_AT_A_TIME", 1)
+    assert recompute(store) == whole
+    stored = read_table(audited, "audit_findings").to_pylist()
+    assert sorted(f["finding_id"] for f in whole) == sorted(f["finding_id"] for f in stored)
+    assert len(whole) == 10

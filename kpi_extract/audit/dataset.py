@@ -1,7 +1,8 @@
 """Audit an existing dataset: recompute ``audit_findings`` from its tables.
 
 Records are read one fiscal-year partition at a time (a record and its child rows share
-their fiscal year), so memory is bounded by the largest year, not the archive.
+their fiscal year), and audited a slice of records at a time: memory is bounded by the
+largest year's Arrow tables, not the archive.
 """
 
 from __future__ import annotations
@@ -24,10 +25,30 @@ def _years(store: Store) -> list[int | None]:
     return sorted(years, key=lambda y: (y is None, y or 0))
 
 
-def _partition(store: Store, name: str, year: int | None) -> list[Row]:
-    """The rows of one fiscal year of a table: the files of its partition, no other."""
-    rows: list[Row] = read_parts(store.parts_by_year(name).get(year, []), name).to_pylist()
-    return rows
+#: Records audited at a time. A year's rows stay Arrow tables; only the rows of these
+#: records become Python objects: the largest year of a 100,000-document dataset, all of it
+#: as Python rows, took the audit to 1.2 GB.
+_RECORDS_AT_A_TIME = 2000
+
+
+def _year_findings(store: Store, year: int | None) -> list[Row]:
+    """The record rules' findings of one fiscal year, a slice of records at a time."""
+    tables = {
+        name: read_parts(store.parts_by_year(name).get(year, []), name) for name in _RECORD_TABLES
+    }
+    children = [name for name in _RECORD_TABLES if name not in ("kpis", "projects")]
+    findings: list[Row] = []
+    for name in ("kpis", "projects"):
+        records = tables[name]
+        for start in range(0, records.num_rows, _RECORDS_AT_A_TIME):
+            part = records.slice(start, _RECORDS_AT_A_TIME)
+            ids = part["record_id"].combine_chunks()
+            rows = {name: part.to_pylist()}
+            for child in children:
+                table = tables[child]
+                rows[child] = table.filter(pc.is_in(table["record_id"], value_set=ids)).to_pylist()
+            findings += audit_tables(rows)
+    return findings
 
 
 _CONFLICT_COLUMNS = ["record_id", "doc_id", "source", "layout", "fiscal_year_be", "agency_code"]
@@ -80,8 +101,7 @@ def recompute(store: Store) -> list[Row]:
     """Every finding of every rule over the dataset (record rules, then conflicts)."""
     findings: list[Row] = []
     for year in _years(store):
-        tables = {name: _partition(store, name, year) for name in _RECORD_TABLES}
-        findings += audit_tables(tables)
+        findings += _year_findings(store, year)
     findings += audit_conflicts(conflict_candidates(store))
     return findings
 
