@@ -175,13 +175,11 @@ class Store:
 
     def parts_by_year(self, name: str) -> dict[int | None, list[Path]]:
         """The current parts of a partitioned table by fiscal year (``None``: no year)."""
-        current = self.current_dir()
         out: dict[int | None, list[Path]] = {}
-        for relative in self.manifest()["parts"].get(name, []) if current else []:
-            key, _, value = Path(relative).parent.name.partition("=")
+        for path in self.parts(name):
+            key, _, value = path.parent.name.partition("=")
             if key == "fiscal_year_be":  # not the placeholder of an empty table
-                year = None if value == NULL_PARTITION else int(value)
-                out.setdefault(year, []).append(current / relative)
+                out.setdefault(None if value == NULL_PARTITION else int(value), []).append(path)
         return out
 
     def read_rows(self, name: str, key: str, values: list[str]) -> list[dict[str, Any]]:

@@ -7,6 +7,7 @@ largest year's Arrow tables, not the archive.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -19,23 +20,20 @@ from kpi_extract.store import Store, read_parts
 _RECORD_TABLES = ("kpis", "kpi_quarters", "projects", "progress_reports", "date_mentions")
 
 
-def _years(store: Store) -> list[int | None]:
-    """The fiscal years that have records: the partitions of ``kpis`` and ``projects``."""
-    years = {*store.parts_by_year("kpis"), *store.parts_by_year("projects")}
-    return sorted(years, key=lambda y: (y is None, y or 0))
-
-
 #: Records audited at a time. A year's rows stay Arrow tables; only the rows of these
 #: records become Python objects: the largest year of a 100,000-document dataset, all of it
 #: as Python rows, took the audit to 1.2 GB.
 _RECORDS_AT_A_TIME = 2000
 
 
-def _year_findings(store: Store, year: int | None) -> list[Row]:
-    """The record rules' findings of one fiscal year, a slice of records at a time."""
-    tables = {
-        name: read_parts(store.parts_by_year(name).get(year, []), name) for name in _RECORD_TABLES
-    }
+def _year_findings(
+    partitions: dict[str, dict[int | None, list[Path]]], year: int | None
+) -> list[Row]:
+    """The record rules' findings of one fiscal year, a slice of records at a time.
+
+    ``partitions``: the parts of each record table by fiscal year.
+    """
+    tables = {name: read_parts(partitions[name].get(year, []), name) for name in _RECORD_TABLES}
     children = [name for name in _RECORD_TABLES if name not in ("kpis", "projects")]
     findings: list[Row] = []
     for name in ("kpis", "projects"):
@@ -99,9 +97,14 @@ def dataset_findings(store: Store) -> list[Row]:
 
 def recompute(store: Store) -> list[Row]:
     """Every finding of every rule over the dataset (record rules, then conflicts)."""
+    partitions = {name: store.parts_by_year(name) for name in _RECORD_TABLES}
+    # The fiscal years that have records: the partitions of kpis and projects.
+    years = sorted(
+        {*partitions["kpis"], *partitions["projects"]}, key=lambda y: (y is None, y or 0)
+    )
     findings: list[Row] = []
-    for year in _years(store):
-        findings += _year_findings(store, year)
+    for year in years:
+        findings += _year_findings(partitions, year)
     findings += audit_conflicts(conflict_candidates(store))
     return findings
 
