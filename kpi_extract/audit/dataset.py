@@ -7,6 +7,7 @@ largest year's Arrow tables, not the archive.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -63,9 +64,11 @@ def conflict_candidates(store: Store) -> list[Row]:
     first: 54,656 rows for 2,038 candidates).
     """
     out: list[Row] = []
-    for year, parts in sorted(store.parts_by_year("kpis").items(), key=lambda item: str(item[0])):
+    partitions = store.parts_by_year("kpis")
+    for year in _in_order(partitions):
         if year is None:
             continue
+        parts = partitions[year]
         shared = _shared_codes(read_parts(parts, "kpis", ["kpi_code", "doc_id"]))
         if len(shared) == 0:
             continue
@@ -88,6 +91,11 @@ def _shared_codes(table: pa.Table) -> pa.Array[Any]:
     return codes.dictionary.take(many)
 
 
+def _in_order(years: Iterable[int | None]) -> list[int | None]:
+    """Fiscal years in order, the partition of rows without a year last."""
+    return sorted(years, key=lambda year: (year is None, year or 0))
+
+
 def dataset_findings(store: Store) -> list[Row]:
     """The stored findings of the dataset-wide rule (scope ``dataset``)."""
     scope = pa.array([DATASET_SCOPE], pa.string())
@@ -99,9 +107,7 @@ def recompute(store: Store) -> list[Row]:
     """Every finding of every rule over the dataset (record rules, then conflicts)."""
     partitions = {name: store.parts_by_year(name) for name in _RECORD_TABLES}
     # The fiscal years that have records: the partitions of kpis and projects.
-    years = sorted(
-        {*partitions["kpis"], *partitions["projects"]}, key=lambda y: (y is None, y or 0)
-    )
+    years = _in_order({*partitions["kpis"], *partitions["projects"]})
     findings: list[Row] = []
     for year in years:
         findings += _year_findings(partitions, year)
