@@ -14,6 +14,7 @@ from kpi_extract.bench import (
     _tree_memory_mb,
     measure_runs,
     render,
+    stages,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,3 +68,10 @@ def test_repeated_runs_report_the_median_and_the_range(tmp_path: Path) -> None:
     low, high = result.seconds_range
     assert result.runs == 3 and low <= result.seconds <= high
     assert len(result.pss_by_quarter) == 4 and result.peak_pss_mb >= max(result.pss_by_quarter)
+
+
+def test_the_stage_breakdown_times_every_stage_after_an_untimed_warm_up() -> None:
+    spent = stages(ROOT / "samples", limit=6, warm_up=2)
+    names = ["decode", "normalise", "detect", "segment", "extract", "validate", "audit", "write"]
+    assert list(spent) == names
+    assert all(ms > 0 for ms in spent.values())
