@@ -249,11 +249,20 @@ def _stage_rows(path: Path, clock: _Clock) -> Rows | None:
     return rows
 
 
-def _write(collected: Rows, clock: _Clock) -> None:
+def _run_stages(paths: list[Path], clock: _Clock) -> int:
+    """Every stage over ``paths``, Parquet written at the end; the documents parsed."""
+    collected = Rows()
+    count = 0
+    for path in paths:
+        rows = _stage_rows(path, clock)
+        if rows is not None:
+            count += 1
+            collected.extend(rows)
     with tempfile.TemporaryDirectory() as folder, clock("write"):
         for table, table_rows in collected.tables.items():
             arrow = arrow_table(table_rows, TABLES[table].schema)
             pq.write_table(arrow, Path(folder) / f"{table}.parquet", compression="zstd")
+    return count
 
 
 def stages(corpus: Path, limit: int = 1000, warm_up: int = 20) -> dict[str, float]:
@@ -264,19 +273,9 @@ def stages(corpus: Path, limit: int = 1000, warm_up: int = 20) -> dict[str, floa
     here 0.2 s and 0.4-0.9 s) is start-up, not a cost per document.
     """
     paths = list(_files(corpus))
-    warm = Rows()
-    for path in paths[:warm_up]:
-        warm.extend(_stage_rows(path, _Clock((*_STAGES, "write"))) or Rows())
-    _write(warm, _Clock(("write",)))
+    _run_stages(paths[:warm_up], _Clock((*_STAGES, "write")))
     clock = _Clock((*_STAGES, "write"))
-    collected = Rows()
-    count = 0
-    for path in paths[:limit]:
-        rows = _stage_rows(path, clock)
-        if rows is not None:
-            count += 1
-            collected.extend(rows)
-    _write(collected, clock)
+    count = _run_stages(paths[:limit], clock)
     return {name: 1000 * seconds / max(1, count) for name, seconds in clock.spent.items()}
 
 
