@@ -97,10 +97,10 @@ def _redact_key(args: argparse.Namespace) -> bytes | None:
 def _cmd_convert(args: argparse.Namespace) -> int:
     from tqdm import tqdm  # noqa: PLC0415
 
-    from kpi_extract.lean import without_pandas  # noqa: PLC0415
+    from kpi_extract.lean import without_numpy_or_pandas  # noqa: PLC0415
 
     if args.dask is None:  # Dask's own workers may want pandas; they are not ours to trim
-        without_pandas()
+        without_numpy_or_pandas()
     from kpi_extract.batch import convert  # noqa: PLC0415
 
     try:

@@ -10,7 +10,7 @@ import pytest
 
 from kpi_extract.batch import convert
 from kpi_extract.cli import main
-from kpi_extract.lean import without_pandas
+from kpi_extract.lean import without_numpy_or_pandas
 from kpi_extract.store import read_table
 from tests.conftest import SAMPLES
 from tests.test_convert import snapshot
@@ -105,15 +105,17 @@ def test_the_command_line_has_arrow_allocate_from_jemalloc_unless_told_otherwise
     assert _arrow_backend({**env, "ARROW_DEFAULT_MEMORY_POOL": "system"}) == "system"
 
 
-def test_convert_runs_without_pandas_and_writes_what_the_library_writes(tmp_path: Path) -> None:
+def test_convert_runs_without_numpy_or_pandas_and_writes_what_the_library_writes(
+    tmp_path: Path,
+) -> None:
     cli_out, lib_out = tmp_path / "cli", tmp_path / "lib"
     argv = ["convert", str(SAMPLES), "--out", str(cli_out), "--jobs", "2"]
     # Twice: the second run, forced, reads the dataset back and rewrites its parts.
     probe = "import sys; from kpi_extract.cli import main\n"
     probe += f"codes = main({argv!r}), main({[*argv, '--force']!r})\n"
-    probe += "print(*codes, 'pandas' in sys.modules)"
+    probe += "print(*codes, 'pandas' in sys.modules, 'numpy' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    assert done.stdout.split()[-3:] == ["0", "0", "False"]
+    assert done.stdout.split()[-4:] == ["0", "0", "False", "False"]
     count = len(list(SAMPLES.rglob("*.txt")))
     assert f"files seen {count}, parsed {count}," in done.stdout.splitlines()[1]
     import pandas  # noqa: F401, PLC0415 (the library run below has pandas loaded)
@@ -123,18 +125,24 @@ def test_convert_runs_without_pandas_and_writes_what_the_library_writes(tmp_path
     assert read_table(cli_out, "kpis").num_rows > 0
 
 
-def test_without_pandas_refuses_its_import_unless_it_is_loaded_already() -> None:
+def test_lean_refuses_numpy_and_pandas_unless_either_is_loaded_already() -> None:
     probe = (
-        "from kpi_extract.lean import without_pandas\n"
-        "print(without_pandas(), without_pandas())\n"
-        "try:\n    import pandas\nexcept ModuleNotFoundError as exc:\n    print(exc.name, exc)\n"
+        "from kpi_extract.lean import without_numpy_or_pandas as lean\n"
+        "print(lean(), lean())\n"
+        "for name in ('pandas', 'numpy'):\n"
+        "    try:\n        __import__(name)\n"
+        "    except ModuleNotFoundError as exc:\n        print(exc.name, exc)\n"
+        "import pyarrow as pa\n"
+        "print(pa.array([1, None]).to_pylist())\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.splitlines() == [
         "True True",
         "pandas pandas is not loaded while converting (kpi_extract.lean)",
+        "numpy numpy is not loaded while converting (kpi_extract.lean)",
+        "[1, None]",
     ]
     import pandas  # noqa: F401, PLC0415
 
     before = list(sys.meta_path)
-    assert without_pandas() is False and sys.meta_path == before
+    assert without_numpy_or_pandas() is False and sys.meta_path == before
