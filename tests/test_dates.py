@@ -734,3 +734,10 @@ def test_one_pass_over_lines_keeps_each_line_apart() -> None:
         (1, "date", "2 ม.ค. 64", (2, 11)),
         (3, "month", "ม.ค. 2564", (0, 9)),
     ]
+
+
+def test_month_keys_drop_dots_and_exactly_what_isspace_calls_space() -> None:
+    for code in range(0x110000):
+        char = chr(code)
+        expected = "มค" if char.isspace() or char == "." else f"ม{char}ค"
+        assert dates._month_key(f"ม{char}.ค") == expected, hex(code)

@@ -147,3 +147,23 @@ def test_space_step_changes_exactly_what_regex_calls_space_but_lf_tab_and_space(
 def test_trailing_space_step_is_the_multiline_substitution(text: str) -> None:
     expected = re.subn("[ \\t]+$", "", text, flags=re.MULTILINE)
     assert normalise_module.strip_trailing_spaces(text) == expected
+
+
+_STEP_ALPHABET = "กา่ํ ๐๕๙09\u200b\u200c\u00ad\ufeff\u2060\u200d\u0e4d\u0e32\u0e49\n"
+
+
+@given(st.text(alphabet=_STEP_ALPHABET, max_size=40))
+def test_steps_that_skip_a_text_without_their_characters_change_what_their_pattern_does(
+    text: str,
+) -> None:
+    # The steps test for their characters first; each must still equal its bare pattern.
+    thai_digits = re.compile("[\u0e50-\u0e59]")
+    expected_digits = (
+        text.translate({0x0E50 + d: str(d) for d in range(10)}),
+        len(thai_digits.findall(text)),
+    )
+    assert normalise_module.thai_digits_to_arabic(text) == expected_digits
+    zero_width = re.compile("[\u200b\u200c\u200d\u2060\u00ad\ufeff]")
+    assert normalise_module.remove_zero_width(text) == zero_width.subn("", text)
+    sara_am = re.compile("\u0e4d([\u0e48-\u0e4b]*)\u0e32")
+    assert normalise_module.compose_sara_am(text) == sara_am.subn("\\1\u0e33", text)
