@@ -304,9 +304,14 @@ def machine() -> str:
     except (OSError, StopIteration):
         pass
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    # The interpreter's build matters as much as the CPU: the same code ran 10% faster on
+    # Debian's CPython (optimised, libpython linked in) than on pyenv's default build.
+    interpreter = (
+        Path(sys.base_prefix) / "bin" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    )
     return (
-        f"{os.cpu_count()} cores ({model}), {memory:.0f} GiB, Python {platform.python_version()}, "
-        f"{platform.system()} {platform.release()}"
+        f"{os.cpu_count()} cores ({model}), {memory:.0f} GiB, Python {platform.python_version()} "
+        f"({interpreter}), {platform.system()} {platform.release()}"
     )
 
 
