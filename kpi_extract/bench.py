@@ -69,6 +69,7 @@ class RunResult:
     seconds_range: tuple[float, float] = (0.0, 0.0)
     pss_by_quarter: tuple[float, ...] = ()
     runs: int = 1
+    probe_seconds: float = 0.0  # speed_probe() just before these runs (0: not measured)
 
     @property
     def docs_per_s(self) -> float:
@@ -79,6 +80,24 @@ class RunResult:
     def ms_per_doc(self) -> float:
         """Wall milliseconds per document."""
         return 1000 * self.seconds / self.docs
+
+
+def speed_probe(additions: int = 2_000_000, repeats: int = 3) -> float:
+    """Seconds of a plain Python loop of ``additions`` additions, best of ``repeats``.
+
+    How fast this machine runs Python now. A shared machine's speed drifts: within one
+    hour here, the same 10-million-addition loop took 0.83 to 1.34 s and one corpus was
+    converted in 12.9 then 17-20 s. Each row of the report carries the probe run just before
+    it, so that rows measured while the machine was slower say so.
+    """
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        total = 0
+        for number in range(additions):
+            total += number
+        best = min(best, time.perf_counter() - started)
+    return best
 
 
 def _status_kb(text: str, key: str) -> int:
@@ -304,8 +323,9 @@ def machine() -> str:
     except (OSError, StopIteration):
         pass
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    # The interpreter's build matters as much as the CPU: the same code ran 10% faster on
-    # Debian's CPython (optimised, libpython linked in) than on pyenv's default build.
+    # The interpreter's build matters too: 3,000 documents parsed in one process took
+    # 8.3-8.7 s of CPU on Debian's CPython 3.11 and 9.1-10.8 s on pyenv's default build of
+    # 3.11.7 (four alternating runs each, AMD EPYC).
     interpreter = (
         Path(sys.base_prefix) / "bin" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
     )
@@ -325,8 +345,13 @@ def _corpus(work: Path, size: int, seed: int) -> tuple[Path, int]:
     return corpus, int(marker.read_text())
 
 
-def render(results: list[RunResult], stage_ms: dict[str, float], start_s: float) -> str:
-    """The results as the Markdown of ``benchmarks.md``."""
+def render(
+    results: list[RunResult],
+    stage_ms: dict[str, float],
+    start_s: float,
+    probes: tuple[float, float] = (0.0, 0.0),
+) -> str:
+    """The results as the Markdown of ``benchmarks.md``; ``probes``: at the start, the end."""
     out = [
         "# Benchmarks",
         "",
@@ -336,12 +361,15 @@ def render(results: list[RunResult], stage_ms: dict[str, float], start_s: float)
         "Each row is the median of its runs; docs/s range: the slowest and the fastest run; "
         "peak memory: the highest of the runs, PSS sampled every second and RSS every 0.1 s, "
         "over the converter and its workers; PSS by quarter: the median run's peak in each "
-        "quarter of its time (-: not sampled, a run of a few seconds).",
+        "quarter of its time (-: not sampled, a run of a few seconds); probe: a plain Python "
+        "loop of 2 million additions just before the row's runs, best of 3 (the machine's "
+        f"speed at the time; {probes[0]:.3f} s at the start of the benchmark, "
+        f"{probes[1]:.3f} s at its end).",
         "",
         "| documents | MB | jobs | runs | seconds | docs/s | docs/s range | MB/s | ms/doc "
         "| CPU ms/doc | peak PSS MB | PSS by quarter MB | peak RSS-sum MB | floor s "
-        "| ratio to floor |",
-        "| ---: " * 15 + "|",
+        "| ratio to floor | probe s |",
+        "| ---: " * 16 + "|",
     ]
     for r in results:
         fastest, slowest = r.seconds_range
@@ -352,7 +380,7 @@ def render(results: list[RunResult], stage_ms: dict[str, float], start_s: float)
             f"{r.docs_per_s:.0f} | {spread} | {r.megabytes / r.seconds:.2f} | "
             f"{r.ms_per_doc:.2f} | {1000 * r.cpu_seconds / r.docs:.2f} | {r.peak_pss_mb:.0f} | "
             f"{quarters} | {r.peak_rss_mb:.0f} | {r.floor_seconds:.1f} | "
-            f"{r.seconds / r.floor_seconds:.1f} |"
+            f"{r.seconds / r.floor_seconds:.1f} | {r.probe_seconds:.3f} |"
         )
     out += ["", "Per stage, one process, milliseconds per document:", ""]
     out.append("| " + " | ".join(stage_ms) + " | total |")
@@ -387,12 +415,14 @@ def main(argv: list[str] | None = None) -> int:
     args.work.mkdir(parents=True, exist_ok=True)
     compileall.compile_dir(ROOT / "kpi_extract", quiet=1)
     results = []
+    first_probe = speed_probe()
     for size in (int(s) for s in args.sizes.split(",")):
         corpus, written = _corpus(args.work, size, args.seed)
         floor_s = floor(corpus)
         repeats = args.repeat if size <= args.repeat_up_to else 1
         for jobs in (int(j) for j in args.jobs.split(",")):
             out = args.work / f"out-{size}-{jobs}"
+            probe = speed_probe()
             r = measure_runs(
                 corpus,
                 out,
@@ -402,21 +432,28 @@ def main(argv: list[str] | None = None) -> int:
                 megabytes=written / 1e6,
                 floor_s=floor_s,
             )
+            r.probe_seconds = probe
             results.append(r)
             print(
                 f"{size} docs, jobs {jobs}, median of {r.runs}: {r.seconds:.1f} s "
                 f"({r.seconds_range[0]:.1f}-{r.seconds_range[1]:.1f}), "
                 f"{r.docs_per_s:.0f} docs/s, CPU {r.cpu_seconds:.1f} s, "
                 f"peak PSS {r.peak_pss_mb:.0f} MB (RSS sum {r.peak_rss_mb:.0f}), "
-                f"floor {floor_s:.1f} s",
+                f"floor {floor_s:.1f} s, probe {probe:.3f} s",
                 flush=True,
             )
         shutil.rmtree(args.work / f"out-{size}-1", ignore_errors=True)
     first_corpus = _corpus(args.work, int(args.sizes.split(",")[0]), args.seed)[0]
     stage_ms = stages(first_corpus)
     start_s = startup(next(_files(first_corpus)))
-    args.results.write_text(render(results, stage_ms, start_s), encoding="utf-8")
-    data = {"results": [asdict(r) for r in results], "stages_ms": stage_ms, "startup_s": start_s}
+    probes = (first_probe, speed_probe())
+    args.results.write_text(render(results, stage_ms, start_s, probes), encoding="utf-8")
+    data = {
+        "results": [asdict(r) for r in results],
+        "stages_ms": stage_ms,
+        "startup_s": start_s,
+        "probes_s": probes,
+    }
     (args.work / "results.json").write_text(json.dumps(data, indent=1))
     print(args.results.read_text())
     return 0

@@ -14,6 +14,7 @@ from kpi_extract.bench import (
     _tree_memory_mb,
     measure_runs,
     render,
+    speed_probe,
     stages,
 )
 
@@ -43,13 +44,16 @@ def test_a_failed_convert_raises_with_its_error_output(tmp_path: Path) -> None:
 
 
 def test_the_report_derives_rates_from_the_measures() -> None:
-    result = RunResult(1000, 10.0, 2, 5.0, 8.0, 400.0, 250.0, 0.5, (4.0, 6.25), (200, 250), 3)
-    text = render([result], {"decode": 0.25, "write": 0.5}, 0.42)
+    result = RunResult(
+        1000, 10.0, 2, 5.0, 8.0, 400.0, 250.0, 0.5, (4.0, 6.25), (200, 250), 3, 0.1234
+    )
+    text = render([result], {"decode": 0.25, "write": 0.5}, 0.42, (0.11, 0.15))
     row = (
         "| 1,000 | 10.0 | 2 | 3 | 5.0 | 200 | 160-250 | 2.00 | 5.00 | 8.00 | 250 | 200 / 250 "
-        "| 400 | 0.5 | 10.0 |"
+        "| 400 | 0.5 | 10.0 | 0.123 |"
     )
     assert row in text.splitlines()
+    assert "0.110 s at the start of the benchmark, 0.150 s at its end" in text
     assert "| 0.25 | 0.50 | 0.75 |" in text.splitlines()
     assert "imports included: 0.42 s" in text
 
@@ -75,3 +79,8 @@ def test_the_stage_breakdown_times_every_stage_after_an_untimed_warm_up() -> Non
     names = ["decode", "normalise", "detect", "segment", "extract", "validate", "audit", "write"]
     assert list(spent) == names
     assert all(ms > 0 for ms in spent.values())
+
+
+def test_the_speed_probe_times_its_loop() -> None:
+    fast, slow = speed_probe(additions=10_000), speed_probe(additions=2_000_000, repeats=1)
+    assert 0 < fast < slow
