@@ -39,7 +39,7 @@ from kpi_extract.extract import extract
 from kpi_extract.grammar import load_grammars
 from kpi_extract.models import KpiRecord, ProjectRecord
 from kpi_extract.normalise import normalise
-from kpi_extract.parse import document_id
+from kpi_extract.parse import document_id, parse_file
 from kpi_extract.rows import Rows, record_rows
 from kpi_extract.schema import TABLES
 from kpi_extract.segment import Line, segment
@@ -69,7 +69,7 @@ class RunResult:
     seconds_range: tuple[float, float] = (0.0, 0.0)
     pss_by_quarter: tuple[float, ...] = ()
     runs: int = 1
-    probe_seconds: float = 0.0  # speed_probe() just before these runs (0: not measured)
+    probe_ms: float = 0.0  # speed_probe() just before these runs (0: not measured)
 
     @property
     def docs_per_s(self) -> float:
@@ -82,22 +82,26 @@ class RunResult:
         return 1000 * self.seconds / self.docs
 
 
-def speed_probe(additions: int = 2_000_000, repeats: int = 3) -> float:
-    """Seconds of a plain Python loop of ``additions`` additions, best of ``repeats``.
+def speed_probe(passes: int = 10, repeats: int = 3) -> float:
+    """Milliseconds to parse one bundled sample in this process: how fast the machine parses.
 
-    How fast this machine runs Python now. A shared machine's speed drifts: within one
-    hour here, the same 10-million-addition loop took 0.83 to 1.34 s and one corpus was
-    converted in 12.9 then 17-20 s. Each row of the report carries the probe run just before
-    it, so that rows measured while the machine was slower say so.
+    Best of ``repeats`` rounds of ``passes`` over ``samples/``. A shared machine's speed
+    drifts: within one hour here one corpus was converted in 12.9 s, then in 17-20 s, while
+    a plain Python loop (what this probe first timed) ran as fast as before: what slowed
+    down was not the loop but the memory-heavy work of parsing. Each
+    row of the report carries this probe, run just before it, so that rows measured while
+    the machine was slower say so.
     """
+    paths = sorted((ROOT / "samples").rglob("*.txt"))
+    parse_file(paths[0])  # grammars loaded, first arrays made: not the machine's speed
     best = float("inf")
     for _ in range(repeats):
         started = time.perf_counter()
-        total = 0
-        for number in range(additions):
-            total += number
+        for _ in range(passes):
+            for path in paths:
+                parse_file(path)
         best = min(best, time.perf_counter() - started)
-    return best
+    return 1000 * best / (passes * len(paths))
 
 
 def _status_kb(text: str, key: str) -> int:
@@ -361,14 +365,14 @@ def render(
         "Each row is the median of its runs; docs/s range: the slowest and the fastest run; "
         "peak memory: the highest of the runs, PSS sampled every second and RSS every 0.1 s, "
         "over the converter and its workers; PSS by quarter: the median run's peak in each "
-        "quarter of its time (-: not sampled, a run of a few seconds); probe: a plain Python "
-        "loop of 2 million additions just before the row's runs, best of 3 (the machine's "
-        f"speed at the time; {probes[0]:.3f} s at the start of the benchmark, "
-        f"{probes[1]:.3f} s at its end).",
+        "quarter of its time (-: not sampled, a run of a few seconds); probe: milliseconds to "
+        "parse one of the bundled samples in one process, measured just before the row's runs "
+        f"(the machine's speed at the time; {probes[0]:.2f} ms at the start of the benchmark, "
+        f"{probes[1]:.2f} ms at its end).",
         "",
         "| documents | MB | jobs | runs | seconds | docs/s | docs/s range | MB/s | ms/doc "
         "| CPU ms/doc | peak PSS MB | PSS by quarter MB | peak RSS-sum MB | floor s "
-        "| ratio to floor | probe s |",
+        "| ratio to floor | probe ms |",
         "| ---: " * 16 + "|",
     ]
     for r in results:
@@ -380,7 +384,7 @@ def render(
             f"{r.docs_per_s:.0f} | {spread} | {r.megabytes / r.seconds:.2f} | "
             f"{r.ms_per_doc:.2f} | {1000 * r.cpu_seconds / r.docs:.2f} | {r.peak_pss_mb:.0f} | "
             f"{quarters} | {r.peak_rss_mb:.0f} | {r.floor_seconds:.1f} | "
-            f"{r.seconds / r.floor_seconds:.1f} | {r.probe_seconds:.3f} |"
+            f"{r.seconds / r.floor_seconds:.1f} | {r.probe_ms:.2f} |"
         )
     out += ["", "Per stage, one process, milliseconds per document:", ""]
     out.append("| " + " | ".join(stage_ms) + " | total |")
@@ -432,14 +436,14 @@ def main(argv: list[str] | None = None) -> int:
                 megabytes=written / 1e6,
                 floor_s=floor_s,
             )
-            r.probe_seconds = probe
+            r.probe_ms = probe
             results.append(r)
             print(
                 f"{size} docs, jobs {jobs}, median of {r.runs}: {r.seconds:.1f} s "
                 f"({r.seconds_range[0]:.1f}-{r.seconds_range[1]:.1f}), "
                 f"{r.docs_per_s:.0f} docs/s, CPU {r.cpu_seconds:.1f} s, "
                 f"peak PSS {r.peak_pss_mb:.0f} MB (RSS sum {r.peak_rss_mb:.0f}), "
-                f"floor {floor_s:.1f} s, probe {probe:.3f} s",
+                f"floor {floor_s:.1f} s, probe {probe:.2f} ms",
                 flush=True,
             )
         shutil.rmtree(args.work / f"out-{size}-1", ignore_errors=True)
@@ -452,7 +456,7 @@ def main(argv: list[str] | None = None) -> int:
         "results": [asdict(r) for r in results],
         "stages_ms": stage_ms,
         "startup_s": start_s,
-        "probes_s": probes,
+        "probes_ms": probes,
     }
     (args.work / "results.json").write_text(json.dumps(data, indent=1))
     print(args.results.read_text())
