@@ -40,7 +40,7 @@ demo: $(STAMP) ## convert samples/ into build/demo, show a few rows, end with th
 	$(BIN)/kpi-extract show $(DEMO_OUT) --table progress_reports --columns project_code,no,date,progress_pct,budget_spent --limit 6
 	$(BIN)/kpi-extract audit $(DEMO_OUT) --html $(DEMO_OUT)/audit.html --top 5
 
-bench: $(STAMP) ## benchmarks on synthetic corpora of 1k, 10k, 100k documents -> benchmarks.md (10-30 min)
+bench: $(STAMP) ## benchmarks on synthetic corpora of 1k, 10k, 100k documents -> benchmarks.md (12-35 min)
 	$(BIN)/python -m kpi_extract.bench
 
 fuzz: $(STAMP) ## a long fuzzing run of the parser and the decoder (5,000 inputs each)

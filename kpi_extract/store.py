@@ -346,9 +346,9 @@ class Transaction:
         """Close every growing part: it is complete and can be committed.
 
         Parts are closed :data:`FINISH_THREADS` at a time: Parquet encoding and ``fsync``
-        release the GIL, and at a commit the workers have nothing left to parse. A run of
-        1,000 documents ends with every row it parsed still held: closing its parts took
-        0.15-0.18 s one at a time, 0.08-0.13 s two at a time (AMD EPYC, 2 cores).
+        release the GIL, and at the end of a run the workers have nothing left to parse.
+        A run of 1,000 documents ends with every row it parsed still held: closing its
+        parts took 0.15-0.18 s one at a time, 0.08-0.13 s two at a time (AMD EPYC).
         """
         parts = list(self.open.values())
         try:
