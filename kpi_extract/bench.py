@@ -88,9 +88,9 @@ def speed_probe(passes: int = 10, repeats: int = 3) -> float:
     Best of ``repeats`` rounds of ``passes`` over ``samples/``. A shared machine's speed
     drifts: within one hour here one corpus was converted in 12.9 s, then in 17-20 s, while
     a plain Python loop (what this probe first timed) ran as fast as before: what slowed
-    down was not the loop but the memory-heavy work of parsing. Each
-    row of the report carries this probe, run just before it, so that rows measured while
-    the machine was slower say so.
+    down was not the loop but the memory-heavy work of parsing. Each row of the report
+    carries this probe, run just before it, so that rows measured while the machine was
+    slower say so.
     """
     paths = sorted((ROOT / "samples").rglob("*.txt"))
     parse_file(paths[0])  # grammars loaded, first arrays made: not the machine's speed
