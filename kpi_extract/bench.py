@@ -327,9 +327,8 @@ def machine() -> str:
     except (OSError, StopIteration):
         pass
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    # The interpreter's build matters too: 3,000 documents parsed in one process took
-    # 8.3-8.7 s of CPU on Debian's CPython 3.11 and 9.1-10.8 s on pyenv's default build of
-    # 3.11.7 (four alternating runs each, AMD EPYC).
+    # The interpreter is part of the machine: its build (optimisations, a shared libpython)
+    # can change the figures as a CPU does.
     interpreter = (
         Path(sys.base_prefix) / "bin" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
     )
