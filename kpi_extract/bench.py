@@ -329,9 +329,7 @@ def machine() -> str:
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     # The interpreter is part of the machine: its build (optimisations, a shared libpython)
     # can change the figures as a CPU does.
-    interpreter = (
-        Path(sys.base_prefix) / "bin" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
-    )
+    interpreter = Path(sys.executable).resolve()  # through the virtualenv's links
     return (
         f"{os.cpu_count()} cores ({model}), {memory:.0f} GiB, Python {platform.python_version()} "
         f"({interpreter}), {platform.system()} {platform.release()}"

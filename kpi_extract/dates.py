@@ -37,6 +37,7 @@ from typing import Any, Literal
 import regex
 
 from kpi_extract.errors import DateParseError
+from kpi_extract.normalise import has_any
 
 __all__ = [
     "THAI_MONTHS",
@@ -224,7 +225,7 @@ _SINGLE_BODY = regex.compile(
 )
 _RANGE_SEPARATORS = ("ถึง", "-", "\u2013", "\u2014")  # what _SEP needs: จนถึง ends in ถึง
 _DIGIT = re.compile("[0-9]")  # every form has a year: no digit, no date
-# What _MATCH_TABLE changes. Searched for one by one (``in``, in C): 2 µs per document, the
+# What _MATCH_TABLE changes. Searched for one by one (has_any): 2 µs per document, the
 # pattern ``[\u0e50-\u0e59\u200b]`` took 22 (normalised text has none of them).
 _TRANSLATED = "".join(map(chr, _MATCH_TABLE))
 # A cheap test run before the full pattern: every form has a month name or abbreviation
@@ -454,8 +455,7 @@ def find_dates_in_lines(lines: Sequence[str]) -> list[tuple[int, DateMention]]:
     [(0, '1 ม.ค. 64', (2, 11)), (2, 'พ.ศ. 2564', (0, 9))]
     """
     text = _LINE_JOIN.join(lines)
-    translate = any(character in text for character in _TRANSLATED)
-    matched = text.translate(_MATCH_TABLE) if translate else text
+    matched = text.translate(_MATCH_TABLE) if has_any(text, _TRANSLATED) else text
     if not _DIGIT.search(matched) or not _MAYBE_DATE.search(matched):
         return []
     starts = list(accumulate((len(line) + 1 for line in lines[:-1]), initial=0))

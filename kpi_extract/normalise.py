@@ -54,7 +54,7 @@ _DOUBLE_SARA_E_RE: Final = re.compile("\u0e40\u0e40")
 _REPEATED_MARK_RE: Final = re.compile("([\u0e31\u0e34-\u0e3a\u0e47-\u0e4e])\\1+")
 
 
-def _has_any(text: str, characters: str) -> bool:
+def has_any(text: str, characters: str) -> bool:
     """Whether any of ``characters`` occurs in ``text``.
 
     Steps that run on every document but rarely change anything test for their characters
@@ -79,7 +79,7 @@ def remove_zero_width(text: str) -> tuple[str, int]:
     >>> remove_zero_width("ตัว\\u200bชี้วัด\\u00ad")
     ('ตัวชี้วัด', 2)
     """
-    return _ZERO_WIDTH_RE.subn("", text) if _has_any(text, _ZERO_WIDTH) else (text, 0)
+    return _ZERO_WIDTH_RE.subn("", text) if has_any(text, _ZERO_WIDTH) else (text, 0)
 
 
 def normalise_spaces(text: str) -> tuple[str, int]:
@@ -117,7 +117,7 @@ def compose_sara_am(text: str) -> tuple[str, int]:
     >>> compose_sara_am("ทํางาน น\\u0e4d\\u0e49\\u0e32")
     ('ทำงาน น้ำ', 2)
     """
-    return _DECOMPOSED_SARA_AM_RE.subn("\\1\u0e33", text) if _has_any(text, "\u0e4d") else (text, 0)
+    return _DECOMPOSED_SARA_AM_RE.subn("\\1\u0e33", text) if has_any(text, "\u0e4d") else (text, 0)
 
 
 def drop_stray_sara_aa(text: str) -> tuple[str, int]:
