@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import sys
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from kpi_extract import __version__
 from kpi_extract.errors import DatasetLockedError, KpiExtractError, OutputError
@@ -95,8 +98,6 @@ def _redact_key(args: argparse.Namespace) -> bytes | None:
 
 
 def _cmd_convert(args: argparse.Namespace) -> int:
-    from tqdm import tqdm  # noqa: PLC0415
-
     from kpi_extract.lean import without_numpy_or_pandas  # noqa: PLC0415
 
     if args.dask is None:  # Dask's own workers may want pandas; they are not ours to trim
@@ -110,6 +111,8 @@ def _cmd_convert(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     bar = None
     if sys.stderr.isatty():
+        from tqdm import tqdm  # noqa: PLC0415  (0.02 s to import, for a terminal only)
+
         bar = tqdm(unit="doc", desc="convert", file=sys.stderr)
     try:
         summary = convert(
@@ -312,5 +315,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
+def run() -> NoReturn:
+    """The console script: :func:`main`, then :func:`exit_now` with its code."""
+    exit_now(main())
+
+
+def exit_now(code: int) -> NoReturn:
+    """Exit with ``code`` without tearing the interpreter down, when nothing is left to do.
+
+    Tearing down is freeing every object one by one, which after a ``convert`` took
+    0.1-0.15 s of one core (its cycle collections, mostly): 5 % of a 1,000-document run.
+    The exit handlers still run (the pool's, logging's, temporary files'), then the
+    standard streams are flushed and the process exits. When a thread other than daemons
+    still runs, or a stream cannot be flushed, the usual exit does it all as it would.
+    """
+    main_thread = threading.main_thread()
+    if any(t is not main_thread and not t.daemon for t in threading.enumerate()):
+        sys.exit(code)
+    atexit._run_exitfuncs()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        sys.exit(code)  # a closed pipe, say: reported as Python reports it
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

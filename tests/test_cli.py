@@ -146,3 +146,50 @@ def test_lean_refuses_numpy_and_pandas_unless_either_is_loaded_already() -> None
 
     before = list(sys.meta_path)
     assert without_numpy_or_pandas() is False and sys.meta_path == before
+
+
+def _exit_probe(body: str) -> subprocess.CompletedProcess[str]:
+    """Run ``body`` then ``exit_now(3)`` in a fresh interpreter, its stdout piped."""
+    probe = "import atexit, sys, threading, time\nfrom kpi_extract.cli import exit_now\n"
+    probe += body + "\nexit_now(3)\nprint('after exit_now')\n"
+    return subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=False
+    )
+
+
+def test_exit_now_runs_the_exit_handlers_flushes_and_keeps_the_code() -> None:
+    done = _exit_probe(
+        "atexit.register(print, 'handler ran')\n"
+        "sys.stdout.write('x' * 100_000)  # more than a pipe's buffer: flushed, not lost\n"
+        "print(file=sys.stderr, end='err')"
+    )
+    assert done.returncode == 3
+    assert done.stdout == "x" * 100_000 + "handler ran\n"
+    assert done.stderr == "err"
+
+
+def test_exit_now_waits_for_a_running_thread_as_the_usual_exit_does() -> None:
+    done = _exit_probe(
+        "threading.Thread(target=lambda: (time.sleep(0.3), print('thread done'))).start()"
+    )
+    assert (done.returncode, done.stdout) == (3, "thread done\n")
+
+
+def test_the_console_command_prints_its_output_whole_and_exits_with_its_code(
+    tmp_path: Path,
+) -> None:
+    sample = next(SAMPLES.rglob("*.txt"))
+    command = [sys.executable, "-m", "kpi_extract.cli"]
+    done = subprocess.run(
+        [*command, "parse", str(sample)], capture_output=True, text=True, check=False
+    )
+    records = [json.loads(line) for line in done.stdout.splitlines()]
+    assert done.returncode == 0 and records and all(r["source"] == str(sample) for r in records)
+    missing = subprocess.run(
+        [*command, "convert", str(tmp_path / "none"), "--out", str(tmp_path / "out")],
+        capture_output=True,
+        check=False,
+        text=True,
+    )
+    assert missing.returncode == 5
+    assert "no such file or folder" in missing.stderr
