@@ -12,6 +12,7 @@ from kpi_extract.bench import (
     _Measure,
     _timed_convert,
     _tree_memory_mb,
+    floor,
     measure_runs,
     render,
     speed_probe,
@@ -84,3 +85,21 @@ def test_the_stage_breakdown_times_every_stage_after_an_untimed_warm_up() -> Non
 def test_the_speed_probe_is_the_time_to_parse_a_sample() -> None:
     probe = speed_probe(passes=1, repeats=2)
     assert 0.1 < probe < 1000  # milliseconds per sample: parsing happened, and ended
+
+
+def test_the_floor_reads_every_file_once_untimed_then_once_timed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("a", "b", "c"):
+        (tmp_path / f"{name}.txt").write_text("1. ชื่อตัวชี้วัด : x\nplain line\n")
+    reads: list[str] = []
+    read_bytes = Path.read_bytes
+
+    def counted(path: Path) -> bytes:
+        reads.append(path.name)
+        return read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", counted)
+    assert floor(tmp_path) > 0
+    assert sorted(reads) == ["a.txt", "a.txt", "b.txt", "b.txt", "c.txt", "c.txt"]
+    assert reads[:3] == reads[3:]  # all warmed before the timed pass
