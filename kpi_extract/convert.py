@@ -33,7 +33,9 @@ _STRATEGY_RE: Final = regex.compile(
 
 
 def _value(groups: Groups) -> str:
-    return _TRUNCATION_MARK_RE.sub("", (groups.get("value") or "").strip())
+    value = (groups.get("value") or "").strip()
+    # Most values have no ``%`` at all: testing for it takes 0.1 µs, the pattern 0.5.
+    return _TRUNCATION_MARK_RE.sub("", value) if "%" in value else value
 
 
 def _empty(text: str) -> bool:

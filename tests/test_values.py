@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from kpi_extract.convert import quantity
+from kpi_extract.convert import paragraphs, quantity, text
 from kpi_extract.errors import NumberParseError
 from kpi_extract.values import Quantity, parse_number, parse_quantity
 
@@ -109,3 +109,21 @@ def test_the_quantity_converter_gives_every_field_of_a_quantity() -> None:
         "direction": None,
         "qualifier": None,
     }
+
+
+@pytest.mark.parametrize(
+    ("printed", "value"),
+    [
+        ("ระบบง%", "ระบบง"),  # the exporter's truncation mark after Thai text: dropped
+        ("  ระบบง%  ", "ระบบง"),
+        ("ร้อยละ 80%", "ร้อยละ 80%"),  # a percent sign after a number stays
+        ("ระบบง% แล้ว", "ระบบง% แล้ว"),  # not at the end of the line
+        ("100 %", "100 %"),
+        ("ไม่มีเครื่องหมาย", "ไม่มีเครื่องหมาย"),
+    ],
+)
+def test_text_converters_drop_the_truncation_mark_only_after_thai_at_a_line_end(
+    printed: str, value: str
+) -> None:
+    assert text({"value": printed}) == value
+    assert paragraphs({"value": f"บรรทัดแรก%\n{printed}"}) == f"บรรทัดแรก\n{value}"
