@@ -27,7 +27,7 @@ from kpi_extract.models import (
     Record,
     RecordError,
 )
-from kpi_extract.segment import RecordBlock, too_long
+from kpi_extract.segment import MAX_LINE_CHARS, RecordBlock
 
 #: A date mention as the record's validation takes it (see models.DateMention).
 Mention = dict[str, object]
@@ -113,7 +113,10 @@ def _sections(block: RecordBlock) -> list[dict[str, object]]:
 def _mentions(block: RecordBlock) -> list[Mention]:
     # Lines too long for patterns are reported as long_line and not searched.
     lines = [
-        line for section in block.sections for line in section.lines if not too_long(line.text)
+        line
+        for section in block.sections
+        for line in section.lines
+        if len(line.text) <= MAX_LINE_CHARS
     ]
     return [
         {

@@ -28,7 +28,7 @@ import regex
 from kpi_extract.convert import CONVERTERS
 from kpi_extract.diagnostics import Diagnostic
 from kpi_extract.grammar import Rule, Section, group_fields
-from kpi_extract.segment import Line, RecordBlock, SectionBlock, too_long
+from kpi_extract.segment import MAX_LINE_CHARS, Line, RecordBlock, SectionBlock
 
 _PIPE_RULE_RE: Final = regex.compile(r"^[\s|:\-]*$")
 
@@ -131,7 +131,7 @@ class _Extractor:
 
     def rules(self, section: Section, lines: list[Line], target: Fields) -> list[Line]:
         by_where = section.by_where
-        long_lines = [line for line in lines if too_long(line.text)]
+        long_lines = [line for line in lines if len(line.text) > MAX_LINE_CHARS]
         for line in long_lines:
             message = f"line of {len(line.text)} characters kept as text, not read by rules"
             self.out.warnings.append(Diagnostic("long_line", message, line.number))
@@ -237,7 +237,7 @@ class _Extractor:
         text_lines: dict[int, list[Line]] = {}
         lines = _pipe_cells(block.lines, self.out.noise) if spec.pipe_cells else block.lines
         for line in lines:
-            match = None if too_long(line.text) else start.search(line.text)
+            match = None if len(line.text) > MAX_LINE_CHARS else start.search(line.text)
             if match:
                 current = {}
                 items[len(items)] = current
@@ -251,7 +251,11 @@ class _Extractor:
             if current is None:
                 self.unclassified([line])
                 continue
-            rule = None if too_long(line.text) else self.item_rule(block.section, current, line)
+            rule = (
+                None
+                if len(line.text) > MAX_LINE_CHARS
+                else self.item_rule(block.section, current, line)
+            )
             if rule is None:
                 text_lines[id(current)].append(line)
         for item in items.values():
