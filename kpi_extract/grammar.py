@@ -222,6 +222,55 @@ class Section:
 
 
 @dataclass(frozen=True, slots=True)
+class Headings:
+    """Every heading pattern of a grammar as one alternation, in file order.
+
+    Each alternative ends in an empty marker group that names it (``lastgroup``); its own
+    groups are renamed apart (``inline`` of the third alternative is ``inline_2``). Made only
+    when every heading is anchored at the start of its line (``^``): the first alternative
+    that matches there is then the first heading, in file order, that matches the line,
+    which is what trying them one by one finds. A line tried against a grammar's 13-16
+    headings one by one took 6 searches on average; one now.
+    """
+
+    pattern: Pattern
+    #: The marker group of each alternative: its section and its renamed inline and index.
+    by_marker: dict[str, tuple[Section, str | None, str | None]]
+
+
+_NAMED_GROUP_RE: Final = regex.compile(r"\(\?P?<(\w+)>")  # (?P<name> and (?<name>
+#: How a pattern can refer to one of its groups by name: renaming would break it.
+_GROUP_REFERENCES: Final = ("(?P=", "(?P>", "(?&", "\\g<", "\\k<")
+
+
+def _headings(sections: tuple[Section, ...]) -> Headings | None:
+    """The one alternation of every heading (:class:`Headings`), or ``None`` if unsafe."""
+    parts: list[str] = []
+    names: set[str] = set()
+    by_marker: dict[str, tuple[Section, str | None, str | None]] = {}
+    for section in sections:
+        for pattern in section.headings:
+            source = pattern.pattern
+            if not source.startswith("^") or any(r in source for r in _GROUP_REFERENCES):
+                return None  # unanchored, or a reference to a group that is renamed
+            n = len(parts)
+            marker = f"heading_{n}"
+            renamed = _NAMED_GROUP_RE.sub(f"(?P<\\g<1>_{n}>", source)
+            parts.append(f"(?:{renamed})(?P<{marker}>)")
+            names |= {f"{name}_{n}" for name in pattern.groupindex} | {marker}
+            by_marker[marker] = (
+                section,
+                f"inline_{n}" if "inline" in pattern.groupindex else None,
+                f"index_{n}" if "index" in pattern.groupindex else None,
+            )
+    if not parts:
+        return None
+    combined = _compile("|".join(parts))
+    # Every group renamed as intended, none left over: otherwise, one by one.
+    return Headings(combined, by_marker) if set(combined.groupindex) == names else None
+
+
+@dataclass(frozen=True, slots=True)
 class Grammar:
     """A compiled grammar: patterns compiled once, sections in file order."""
 
@@ -234,6 +283,8 @@ class Grammar:
     #: Every noise, record-start and heading pattern in one alternation: a line it does not
     #: match is plain content, and the segmenter skips trying them one by one.
     special: Pattern
+    #: The headings in one alternation, where that finds what trying them in order finds.
+    headings: Headings | None = None
 
     @property
     def name(self) -> str:
@@ -309,6 +360,7 @@ def compile_grammar(spec: GrammarSpec, path: Path) -> Grammar:
     patterns = [n.pattern.pattern for n in noise] + list(spec.record.start)
     patterns += [h for section in spec.sections for h in section.headings]
     special = regex.compile("|".join(f"(?:{p})" for p in patterns), regex.VERSION1)
+    compiled = tuple(sections)
     return Grammar(
         spec=spec,
         path=path,
@@ -316,8 +368,9 @@ def compile_grammar(spec: GrammarSpec, path: Path) -> Grammar:
         detect=tuple(_compile(p, regex.MULTILINE) for p in spec.detect.patterns),
         record_start=tuple(_compile(p) for p in spec.record.start),
         noise=noise,
-        sections=tuple(sections),
+        sections=compiled,
         special=special,
+        headings=_headings(compiled),
     )
 
 

@@ -90,6 +90,20 @@ def match_noise(grammar: Grammar, text: str, section_key: str | None) -> Noise |
 
 def match_heading(grammar: Grammar, text: str) -> tuple[Section, str, int | None] | None:
     """The section whose heading ``text`` is, with the inline value and the index."""
+    headings = grammar.headings
+    if headings is not None:
+        found = headings.pattern.match(text)
+        if found is None:
+            return None
+        section, inline_group, index_group = headings.by_marker[found.lastgroup or ""]
+        inline = (found[inline_group] or "").strip() if inline_group else ""
+        index = found[index_group] if index_group else None
+        return section, inline, int(index) if index else None
+    return match_heading_one_by_one(grammar, text)
+
+
+def match_heading_one_by_one(grammar: Grammar, text: str) -> tuple[Section, str, int | None] | None:
+    """:func:`match_heading` trying each heading pattern in file order."""
     for section in grammar.sections:
         for pattern in section.headings:
             match = pattern.search(text)

@@ -6,10 +6,17 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from kpi_extract import synth
+from kpi_extract.decode import decode_bytes
 from kpi_extract.detect import detect
-from kpi_extract.errors import GrammarError, LayoutError
-from kpi_extract.grammar import DEFAULT_GRAMMAR_DIR, load_grammar, load_grammars
+from kpi_extract.errors import DecodeError, GrammarError, LayoutError
+from kpi_extract.grammar import DEFAULT_GRAMMAR_DIR, Grammar, load_grammar, load_grammars
+from kpi_extract.normalise import normalise
+from kpi_extract.segment import match_heading, match_heading_one_by_one
+from tests.conftest import SEEDS
 from tests.golden import sample_files
 
 MINIMAL = """
@@ -131,3 +138,77 @@ def test_ties_go_to_the_grammar_listed_first() -> None:
     detection = detect(grammars, "\n".join(lines))
     assert detection.scores["kpi_result"] == detection.scores["kpi_detail"] == 2
     assert detection.grammar.name == "kpi_result"
+
+
+def _lines_of(dumps: list[bytes]) -> list[str]:
+    out: list[str] = []
+    for data in dumps:
+        try:
+            out += normalise(decode_bytes(data).text).text.split("\n")
+        except DecodeError:
+            continue  # the samples of refused input
+    return out
+
+
+def _heading_lines() -> list[str]:
+    """Every line of the samples and the seeds (when present) and of 60 synthetic dumps."""
+    seeds = sorted(SEEDS.glob("*.txt")) if SEEDS.is_dir() else []
+    dumps = [path.read_bytes() for path in [*sample_files(), *seeds]]
+    return _lines_of(dumps + [doc.data for doc in synth.generate(60, seed=3)])
+
+
+HEADING_LINES = _heading_lines()
+
+
+@pytest.mark.parametrize("grammar", list(load_grammars()), ids=lambda g: g.name)
+def test_every_heading_at_once_finds_what_trying_them_in_order_finds(grammar: Grammar) -> None:
+    assert grammar.headings is not None  # every shipped heading is anchored
+    found = [match_heading(grammar, line) for line in HEADING_LINES]
+    assert found == [match_heading_one_by_one(grammar, line) for line in HEADING_LINES]
+    hits = [f for f in found if f is not None]
+    assert len({f[0].spec.key for f in hits}) == len(grammar.sections)  # each one met
+    assert any(f[2] is not None for f in hits) == any(
+        "index" in h.pattern for s in grammar.sections for h in s.headings
+    )
+
+
+@given(st.sampled_from(HEADING_LINES), st.integers(0, 40), st.text(max_size=3))
+@settings(max_examples=300, deadline=None)
+def test_headings_at_once_on_damaged_lines(line: str, at: int, inserted: str) -> None:
+    damaged = line[:at] + inserted + line[at + len(inserted) :]
+    for grammar in load_grammars():
+        assert match_heading(grammar, damaged) == match_heading_one_by_one(grammar, damaged)
+
+
+@pytest.mark.parametrize(
+    "heading",
+    ["A(?P<inline>.*)$", "^(?P<w>A)(?P=w)?(?P<inline>.*)$"],
+    ids=["unanchored", "back-reference"],
+)
+def test_headings_are_tried_one_by_one_where_one_alternation_could_differ(
+    tmp_path: Path, heading: str
+) -> None:
+    text = MINIMAL.replace("headings = ['^A(?P<inline>.*)$']", f"headings = ['{heading}']")
+    grammar = load_grammar(_write(tmp_path, text))
+    assert grammar.headings is None
+    section, inline, index = match_heading(grammar, "A: ชื่อ") or (None, None, None)
+    assert (section and section.spec.key, inline, index) == ("a", ": ชื่อ", None)
+
+
+def test_groups_named_either_way_are_renamed_apart(tmp_path: Path) -> None:
+    text = MINIMAL.replace(
+        "headings = ['^A(?P<inline>.*)$']",
+        "headings = ['^A(?<inline>.*)$', '^B(?P<index>[0-9])(?P<inline>.*)$']",
+    )
+    grammar = load_grammar(_write(tmp_path, text))
+    assert grammar.headings is not None
+    assert set(grammar.headings.pattern.groupindex) == {
+        "inline_0",
+        "heading_0",
+        "index_1",
+        "inline_1",
+        "heading_1",
+    }
+    for line in ("A: ชื่อ", "B7 ต่อ", "C"):
+        assert match_heading(grammar, line) == match_heading_one_by_one(grammar, line)
+    assert match_heading(grammar, "B7 ต่อ") == (grammar.sections[0], "ต่อ", 7)
