@@ -421,5 +421,16 @@ def load_grammars(directory: Path = DEFAULT_GRAMMAR_DIR) -> GrammarSet:
 
 
 def group_fields(groups: Mapping[str, str | None]) -> dict[str, str | None]:
-    """Named groups of a match, without the engine's own (``inline``, ``index``)."""
+    """Named groups of a match, without the engine's own (``inline``, ``index``).
+
+    A dict without either (a ``groupdict()``, as a rule) is returned as it is, not copied.
+
+    >>> group_fields({"inline": "x", "index": "2", "value": "80"})
+    {'value': '80'}
+    >>> groups = {"value": "80", "unit": None}
+    >>> group_fields(groups) is groups
+    True
+    """
+    if isinstance(groups, dict) and "inline" not in groups and "index" not in groups:
+        return groups
     return {k: v for k, v in groups.items() if k not in ("inline", "index")}
