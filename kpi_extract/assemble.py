@@ -59,11 +59,14 @@ def _nest(fields: Fields, provenance: dict[str, list[int]], prefix: str = "") ->
     """Turn ``{"a.b": Value}`` into ``{"a": {"b": value}}`` and note each field's lines."""
     out: dict[str, object] = {}
     for name, extracted in fields.items():
-        provenance[prefix + name] = sorted(set(extracted.lines))
-        for position, lines in enumerate(extracted.item_lines or []):
-            provenance[f"{prefix}{name}[{position}]"] = lines
-        head, _, tail = name.partition(".")
-        if tail:
+        lines = extracted.lines
+        # Most fields come from one line: no set to make and sort.
+        provenance[prefix + name] = [lines[0]] if len(lines) == 1 else sorted(set(lines))
+        if extracted.item_lines:
+            for position, item in enumerate(extracted.item_lines):
+                provenance[f"{prefix}{name}[{position}]"] = item
+        if "." in name:
+            head, _, tail = name.partition(".")
             inner = out.setdefault(head, {})
             assert isinstance(inner, dict)
             inner[tail] = extracted.value
