@@ -229,7 +229,8 @@ class Headings:
     groups are renamed apart (``inline`` of the third alternative is ``inline_2``). Made only
     when every heading is anchored at the start of its line (``^``): the first alternative
     that matches there is then the first heading, in file order, that matches the line,
-    which is what trying them one by one finds. A heading line was tried against 6 headings
+    which is what trying them one by one finds (given what :data:`_SET_OPERATIONS` and
+    :data:`_INLINE_FLAGS_RE` leave out). A heading line was tried against 6 headings
     on average, one search now (the workers' instructions per document -1.8 %). Noise
     patterns, tried the same way, saved 0.2 % (3.4 searches a line): still one by one.
     """
@@ -242,6 +243,11 @@ class Headings:
 _NAMED_GROUP_RE: Final = regex.compile(r"\(\?P?<(\w+)>")  # (?P<name> and (?<name>
 #: How a pattern can refer to one of its groups by name: renaming would break it.
 _GROUP_REFERENCES: Final = ("(?P=", "(?P>", "(?&", "\\g<", "\\k<")
+#: What the regex module reads otherwise in one alternation than in a pattern alone: inline
+#: flags (global in VERSION0, wherever they are), and under VERSION1, which the alternation
+#: takes where one heading is fuzzy, nested sets and set operations.
+_INLINE_FLAGS_RE: Final = regex.compile(r"\(\?[a-zA-Z-]+[:)]")
+_SET_OPERATIONS: Final = ("[[", "--", "&&", "||", "~~")
 
 
 def _headings(sections: tuple[Section, ...]) -> Headings | None:
@@ -266,7 +272,12 @@ def _headings(sections: tuple[Section, ...]) -> Headings | None:
             )
     if not parts:
         return None
-    combined = _compile("|".join(parts))
+    joined = "|".join(parts)
+    if _INLINE_FLAGS_RE.search(joined) or (
+        "{e<=" in joined and any(o in joined for o in _SET_OPERATIONS)
+    ):
+        return None
+    combined = _compile(joined)
     # Every group renamed as intended, none left over, no two the same: else one by one.
     expected = len(parts) + sum(len(h.groupindex) for s in sections for h in s.headings)
     if set(combined.groupindex) != names or len(names) != expected:

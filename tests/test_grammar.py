@@ -182,8 +182,14 @@ def test_headings_at_once_on_damaged_lines(line: str, at: int, inserted: str) ->
 
 @pytest.mark.parametrize(
     "heading",
-    ["A(?P<inline>.*)$", "^(?P<w>A)(?P=w)?(?P<inline>.*)$", "^A(?P<heading>x)?(?P<inline>.*)$"],
-    ids=["unanchored", "back-reference", "name-of-a-marker"],
+    [
+        "A(?P<inline>.*)$",
+        "^(?P<w>A)(?P=w)?(?P<inline>.*)$",
+        "^A(?P<heading>x)?(?P<inline>.*)$",
+        "^(?i:a)(?P<inline>.*)$",
+        "^(?:A){e<=0}[[:alpha:]--[x]]?(?P<inline>.*)$",
+    ],
+    ids=["unanchored", "back-reference", "name-of-a-marker", "inline-flag", "fuzzy-and-sets"],
 )
 def test_headings_are_tried_one_by_one_where_one_alternation_could_differ(
     tmp_path: Path, heading: str
