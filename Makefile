@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m compileall -q kpi_extract
 	touch $(STAMP)
 
-.PHONY: help venv test unit lint demo golden fuzz bench lock clean
+.PHONY: help venv test unit lint demo golden fuzz bench count lock clean
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
@@ -42,6 +42,9 @@ demo: $(STAMP) ## convert samples/ into build/demo, show a few rows, end with th
 
 bench: $(STAMP) ## benchmarks on synthetic corpora of 1k, 10k, 100k documents -> benchmarks.md (12-35 min)
 	$(BIN)/python -m kpi_extract.bench
+
+count: $(STAMP) ## instructions per document through the workers' code (valgrind, repeatable, about a minute)
+	$(BIN)/python -m kpi_extract.count
 
 fuzz: $(STAMP) ## a long fuzzing run of the parser and the decoder (5,000 inputs each)
 	KPI_EXTRACT_FUZZ_EXAMPLES=5000 $(BIN)/python -m pytest -q tests/test_fuzz.py
