@@ -23,7 +23,6 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Final
@@ -231,10 +230,6 @@ def _seconds(measure: _Measure) -> float:
     return measure.seconds
 
 
-def _files(corpus: Path) -> Iterator[Path]:
-    yield from sorted(p for p in corpus.rglob("*.txt"))
-
-
 def floor(corpus: Path) -> float:
     """Seconds to read, decode and run one compiled regex over every line of the corpus.
 
@@ -242,10 +237,10 @@ def floor(corpus: Path) -> float:
     after it find, not on a cold one (a 10,000-document floor measured cold took 41.8 s,
     its runs 18.5 s).
     """
-    for path in _files(corpus):
+    for path in synth.corpus_files(corpus):
         path.read_bytes()
     started = time.perf_counter()
-    for path in _files(corpus):
+    for path in synth.corpus_files(corpus):
         text = decode_bytes(path.read_bytes()).text
         for line in text.split("\n"):
             _LINE_RE.search(line)
@@ -325,7 +320,7 @@ def stages(corpus: Path, limit: int = 1000, warm_up: int = 20) -> dict[str, floa
     once per process (loading the grammars, pyarrow importing pandas on its first array,
     here 0.2 s and 0.4-0.9 s) is start-up, not a cost per document.
     """
-    paths = list(_files(corpus))
+    paths = synth.corpus_files(corpus)
     _run_stages(paths[:warm_up], _Clock((*_STAGES, "write")))
     clock = _Clock((*_STAGES, "write"))
     count = _run_stages(paths[:limit], clock)
@@ -476,7 +471,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(args.work / f"out-{size}-1", ignore_errors=True)
     first_corpus = _corpus(args.work, int(args.sizes.split(",")[0]), args.seed)[0]
     stage_ms = stages(first_corpus)
-    start_s = startup(next(_files(first_corpus)))
+    start_s = startup(synth.corpus_files(first_corpus)[0])
     probes = (first_probe, speed_probe())
     args.results.write_text(render(results, stage_ms, start_s, probes), encoding="utf-8")
     data = {

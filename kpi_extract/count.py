@@ -25,6 +25,7 @@ from typing import Final
 
 from kpi_extract.document import Task, process_chunk
 from kpi_extract.inputs import item_at
+from kpi_extract.synth import corpus_files
 
 ROOT: Final = Path(__file__).resolve().parent.parent
 #: ``make bench``'s 1,000-document corpus (seed 1), generated here when missing.
@@ -38,7 +39,7 @@ _REFS_RE: Final = re.compile(r"I\s+refs:\s+([\d,]+)")
 
 def parse_first(corpus: Path, n: int) -> int:
     """Run the first ``n`` documents of ``corpus`` through the workers' code; how many ran."""
-    paths = sorted(corpus.rglob("*.txt"))[:n]
+    paths = corpus_files(corpus)[:n]
     tasks = [Task(item_at(str(path)), None, None, None) for path in paths]
     for start in range(0, len(tasks), CHUNK):
         process_chunk(tasks[start : start + CHUNK])
@@ -89,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.corpus.is_dir():
         print(f"kpi_extract.count: {args.corpus}: no such folder", file=sys.stderr)
         return 2
-    if len(list(args.corpus.rglob("*.txt"))) < args.base + args.docs:
+    if len(corpus_files(args.corpus)) < args.base + args.docs:
         print(
             f"kpi_extract.count: {args.corpus} has fewer than {args.base + args.docs} documents",
             file=sys.stderr,

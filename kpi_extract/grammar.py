@@ -253,7 +253,7 @@ _SET_OPERATIONS: Final = ("[[", "--", "&&", "||", "~~")
 def _headings(sections: tuple[Section, ...]) -> Headings | None:
     """The one alternation of every heading (:class:`Headings`), or ``None`` if unsafe."""
     parts: list[str] = []
-    names: set[str] = set()
+    names: list[str] = []  # every group name the alternation must have, once each
     by_marker: dict[str, tuple[Section, str | None, str | None]] = {}
     for section in sections:
         for pattern in section.headings:
@@ -264,7 +264,7 @@ def _headings(sections: tuple[Section, ...]) -> Headings | None:
             marker = f"heading_{n}"
             renamed = _NAMED_GROUP_RE.sub(f"(?P<\\g<1>_{n}>", source)
             parts.append(f"(?:{renamed})(?P<{marker}>)")
-            names |= {f"{name}_{n}" for name in pattern.groupindex} | {marker}
+            names += [*(f"{name}_{n}" for name in pattern.groupindex), marker]
             by_marker[marker] = (
                 section,
                 f"inline_{n}" if "inline" in pattern.groupindex else None,
@@ -279,8 +279,7 @@ def _headings(sections: tuple[Section, ...]) -> Headings | None:
         return None
     combined = _compile(joined)
     # Every group renamed as intended, none left over, no two the same: else one by one.
-    expected = len(parts) + sum(len(h.groupindex) for s in sections for h in s.headings)
-    if set(combined.groupindex) != names or len(names) != expected:
+    if set(combined.groupindex) != set(names) or len(set(names)) != len(names):
         return None
     return Headings(combined, by_marker)
 

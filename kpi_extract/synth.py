@@ -772,6 +772,11 @@ def generate(n: int, seed: int = 0) -> Iterator[SynthDoc]:
         yield _document(rng, index)
 
 
+def corpus_files(corpus: Path) -> list[Path]:
+    """The dumps of a corpus :func:`write_corpus` wrote (not their truth), in name order."""
+    return sorted(corpus.rglob("*.txt"))
+
+
 def write_corpus(n: int, out: Path, seed: int = 0) -> int:
     """Write ``out/<name>`` and ``out/<name>.truth.json`` for ``n`` documents, one at a time.
 
