@@ -28,6 +28,7 @@ import regex
 from kpi_extract.convert import CONVERTERS
 from kpi_extract.diagnostics import Diagnostic
 from kpi_extract.grammar import Rule, Section, group_fields
+from kpi_extract.patterns import Match
 from kpi_extract.segment import MAX_LINE_CHARS, Line, RecordBlock, SectionBlock
 
 _PIPE_RULE_RE: Final = regex.compile(r"^[\s|:\-]*$")
@@ -93,7 +94,7 @@ class _Extractor:
             self.out.warnings.append(Diagnostic("bad_value", str(exc), line))
             return None
 
-    def apply(self, rule: Rule, match: regex.Match[str], target: Fields, lines: list[int]) -> None:
+    def apply(self, rule: Rule, match: Match, target: Fields, lines: list[int]) -> None:
         spec = rule.spec
         groups = group_fields(match.groupdict())
         if spec.field is None:

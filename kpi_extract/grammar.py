@@ -2,8 +2,10 @@
 
 A grammar file is validated by one Pydantic model, :class:`GrammarSpec`, when it is loaded:
 a broken grammar fails at load time with :class:`~kpi_extract.errors.GrammarError` naming the
-file and the key. Patterns are compiled once with the ``regex`` module (Thai-aware ``\\w``,
-``\\p{Thai}``, fuzzy matching such as ``(?:คำนิยาม){e<=1}``); compiled grammars are immutable.
+file and the key. Patterns are in the syntax of the ``regex`` module (Thai-aware ``\\w``,
+``\\p{Thai}``, fuzzy matching such as ``(?:คำนิยาม){e<=1}``) and mean what it reads; each is
+compiled once, by the standard library's ``re`` where it reads it the same, which is faster
+(see :mod:`kpi_extract.patterns`); compiled grammars are immutable.
 Converters are named in the grammar and implemented in :mod:`kpi_extract.convert`, so a
 grammar file holds no executable code.
 
@@ -26,11 +28,11 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from kpi_extract.convert import CONVERTERS
 from kpi_extract.errors import GrammarError
 from kpi_extract.models import Layout
+from kpi_extract.patterns import Pattern, compile_pattern
 
 #: The folder of the grammars shipped with kpi_extract.
 DEFAULT_GRAMMAR_DIR = Path(__file__).resolve().parent.parent / "grammars"
 
-Pattern = regex.Pattern[str]
 #: Where a rule applies in its section (see :class:`RuleSpec`).
 Where = Literal["lines", "first", "text"]
 _WHERE: Final[tuple[Where, ...]] = ("text", "first", "lines")
@@ -42,7 +44,7 @@ class _Spec(BaseModel):
 
 def _check_pattern(value: str) -> str:
     try:
-        _compile(value)
+        compile_pattern(value)
     except regex.error as exc:
         raise ValueError(f"bad regular expression {value!r}: {exc}") from None
     return value
@@ -52,10 +54,6 @@ def _check_converter(name: str) -> str:
     if name not in CONVERTERS:
         raise ValueError(f"unknown converter {name!r} (known: {', '.join(sorted(CONVERTERS))})")
     return name
-
-
-def _compile(pattern: str, flags: int = 0) -> Pattern:
-    return regex.compile(pattern, flags | (regex.VERSION1 if "{e<=" in pattern else regex.VERSION0))
 
 
 RegexText = Annotated[str, AfterValidator(_check_pattern)]
@@ -256,8 +254,8 @@ def _headings(sections: tuple[Section, ...]) -> Headings | None:
     names: list[str] = []  # every group name the alternation must have, once each
     by_marker: dict[str, tuple[Section, str | None, str | None]] = {}
     for section in sections:
-        for pattern in section.headings:
-            source = pattern.pattern
+        # The source as written: a pattern compiled by re holds its written-out sets.
+        for source, pattern in zip(section.spec.headings, section.headings, strict=True):
             if not source.startswith("^") or any(r in source for r in _GROUP_REFERENCES):
                 return None  # unanchored, or a reference to a group that is renamed
             n = len(parts)
@@ -277,7 +275,7 @@ def _headings(sections: tuple[Section, ...]) -> Headings | None:
         "{e<=" in joined and any(o in joined for o in _SET_OPERATIONS)
     ):
         return None
-    combined = _compile(joined)
+    combined = compile_pattern(joined)
     # Every group renamed as intended, none left over, no two the same: else one by one.
     if set(combined.groupindex) != set(names) or len(set(names)) != len(names):
         return None
@@ -353,34 +351,36 @@ def compile_grammar(spec: GrammarSpec, path: Path) -> Grammar:
                 )
     for section in spec.sections:
         rules = tuple(
-            Rule(rule, _compile(rule.pattern))
+            Rule(rule, compile_pattern(rule.pattern))
             for rule in spec.rules
             if section.key in _sections_of(rule)
         )
         sections.append(
             Section(
                 spec=section,
-                headings=tuple(_compile(p) for p in section.headings),
+                headings=tuple(compile_pattern(p) for p in section.headings),
                 rules=rules,
-                columns=tuple(_compile(p) for p in section.table.columns) if section.table else (),
-                item_start=_compile(section.items.start) if section.items else None,
+                columns=tuple(compile_pattern(p) for p in section.table.columns)
+                if section.table
+                else (),
+                item_start=compile_pattern(section.items.start) if section.items else None,
             )
         )
     noise = tuple(
-        Noise(n.kind, _compile(p), frozenset(n.sections), n.attach)
+        Noise(n.kind, compile_pattern(p), frozenset(n.sections), n.attach)
         for n in spec.noise
         for p in n.patterns
     )
-    patterns = [n.pattern.pattern for n in noise] + list(spec.record.start)
+    patterns = [p for n in spec.noise for p in n.patterns] + list(spec.record.start)
     patterns += [h for section in spec.sections for h in section.headings]
-    special = regex.compile("|".join(f"(?:{p})" for p in patterns), regex.VERSION1)
+    special = compile_pattern("|".join(f"(?:{p})" for p in patterns))
     compiled = tuple(sections)
     return Grammar(
         spec=spec,
         path=path,
         # Detect patterns run once over the whole text: ^ and $ are line anchors there.
-        detect=tuple(_compile(p, regex.MULTILINE) for p in spec.detect.patterns),
-        record_start=tuple(_compile(p) for p in spec.record.start),
+        detect=tuple(compile_pattern(p, regex.MULTILINE) for p in spec.detect.patterns),
+        record_start=tuple(compile_pattern(p) for p in spec.record.start),
         noise=noise,
         sections=compiled,
         special=special,

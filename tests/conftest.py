@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 import pytest
+
+from kpi_extract import synth
+from kpi_extract.decode import decode_bytes
+from kpi_extract.errors import DecodeError
+from kpi_extract.normalise import normalise
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
@@ -17,3 +23,17 @@ def seed_path(prefix: str) -> Path:
     if not matches:
         pytest.skip(f"seed {prefix} not available (../shared/seeds is absent)")
     return matches[0]
+
+
+@cache
+def corpus_lines() -> tuple[str, ...]:
+    """Every normalised line of the samples, the seeds (when present) and 60 synthetic dumps."""
+    seeds = sorted(SEEDS.glob("*.txt")) if SEEDS.is_dir() else []
+    dumps = [path.read_bytes() for path in [*sorted(SAMPLES.glob("*/*.txt")), *seeds]]
+    out: list[str] = []
+    for data in dumps + [doc.data for doc in synth.generate(60, seed=3)]:
+        try:
+            out += normalise(decode_bytes(data).text).text.split("\n")
+        except DecodeError:
+            continue  # the samples of refused input
+    return tuple(out)

@@ -9,14 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kpi_extract import synth
-from kpi_extract.decode import decode_bytes
 from kpi_extract.detect import detect
-from kpi_extract.errors import DecodeError, GrammarError, LayoutError
+from kpi_extract.errors import GrammarError, LayoutError
 from kpi_extract.grammar import DEFAULT_GRAMMAR_DIR, Grammar, load_grammar, load_grammars
-from kpi_extract.normalise import normalise
 from kpi_extract.segment import match_heading, match_heading_one_by_one
-from tests.conftest import SEEDS
+from tests.conftest import corpus_lines
 from tests.golden import sample_files
 
 MINIMAL = """
@@ -140,24 +137,7 @@ def test_ties_go_to_the_grammar_listed_first() -> None:
     assert detection.grammar.name == "kpi_result"
 
 
-def _lines_of(dumps: list[bytes]) -> list[str]:
-    out: list[str] = []
-    for data in dumps:
-        try:
-            out += normalise(decode_bytes(data).text).text.split("\n")
-        except DecodeError:
-            continue  # the samples of refused input
-    return out
-
-
-def _heading_lines() -> list[str]:
-    """Every line of the samples and the seeds (when present) and of 60 synthetic dumps."""
-    seeds = sorted(SEEDS.glob("*.txt")) if SEEDS.is_dir() else []
-    dumps = [path.read_bytes() for path in [*sample_files(), *seeds]]
-    return _lines_of(dumps + [doc.data for doc in synth.generate(60, seed=3)])
-
-
-HEADING_LINES = _heading_lines()
+HEADING_LINES = list(corpus_lines())
 
 
 @pytest.mark.parametrize("grammar", list(load_grammars()), ids=lambda g: g.name)

@@ -1,0 +1,163 @@
+"""Grammar patterns compiled by the engine that runs them fastest and reads them the same.
+
+Grammars are written in the syntax of the ``regex`` module and mean what it reads. Most of
+their patterns use nothing the standard library's ``re`` lacks, and ``re`` runs a search in
+fewer instructions: a search that fails on a short line in 1,300 instead of 2,300, one
+over a 90-character Thai line in 8,300 instead of 13,200 (valgrind). A pattern goes to
+``re`` only where ``re`` reads it as ``regex`` does:
+
+- ``\\d`` and ``\\s`` are written out as the sets ``regex`` reads (:data:`DIGITS`,
+  :data:`SPACES`): ``regex`` knows a newer Unicode, with 11 more sets of decimal digits,
+  and ``re``'s ``\\s`` also takes U+001C to U+001F, which a dump may keep (see
+  :mod:`kpi_extract.decode`);
+- a pattern with anything else whose meaning differs, or that ``re`` does not have, stays
+  with ``regex``: ``\\w`` and ``\\b`` (Thai vowel and tone marks are word characters to
+  ``regex`` only), fuzzy matching (``{e<=1}``, which ``re`` reads as text), inline flags,
+  flags, sets in sets and set operations, Unicode properties and every escape outside
+  :data:`_SAME_ESCAPES`, group forms outside :data:`_SAME_GROUPS`;
+- what is left must compile in ``re`` without a warning.
+
+``tests/test_patterns.py`` checks the written-out sets against ``regex`` over every code
+point, and both engines against each other on every line of the samples (and of the real
+dumps, when present) for every pattern of the shipped grammars, and on generated lines.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from typing import Final
+
+import regex
+
+#: A compiled grammar pattern, of either engine (both have the methods the parser calls).
+Pattern = re.Pattern[str] | regex.Pattern[str]
+#: A match of a :data:`Pattern`.
+Match = re.Match[str] | regex.Match[str]
+
+
+def _set_body(ranges: tuple[tuple[int, int], ...]) -> str:
+    return "".join(f"\\U{a:08x}" if a == b else f"\\U{a:08x}-\\U{b:08x}" for a, b in ranges)
+
+
+#: What ``\d`` matches in ``regex`` (its Unicode's decimal digits), as ranges of code points.
+DIGIT_RANGES: Final = (
+    (0x30, 0x39), (0x660, 0x669), (0x6F0, 0x6F9), (0x7C0, 0x7C9), (0x966, 0x96F),
+    (0x9E6, 0x9EF), (0xA66, 0xA6F), (0xAE6, 0xAEF), (0xB66, 0xB6F), (0xBE6, 0xBEF),
+    (0xC66, 0xC6F), (0xCE6, 0xCEF), (0xD66, 0xD6F), (0xDE6, 0xDEF), (0xE50, 0xE59),
+    (0xED0, 0xED9), (0xF20, 0xF29), (0x1040, 0x1049), (0x1090, 0x1099), (0x17E0, 0x17E9),
+    (0x1810, 0x1819), (0x1946, 0x194F), (0x19D0, 0x19D9), (0x1A80, 0x1A89), (0x1A90, 0x1A99),
+    (0x1B50, 0x1B59), (0x1BB0, 0x1BB9), (0x1C40, 0x1C49), (0x1C50, 0x1C59), (0xA620, 0xA629),
+    (0xA8D0, 0xA8D9), (0xA900, 0xA909), (0xA9D0, 0xA9D9), (0xA9F0, 0xA9F9), (0xAA50, 0xAA59),
+    (0xABF0, 0xABF9), (0xFF10, 0xFF19), (0x104A0, 0x104A9), (0x10D30, 0x10D39),
+    (0x10D40, 0x10D49), (0x11066, 0x1106F), (0x110F0, 0x110F9), (0x11136, 0x1113F),
+    (0x111D0, 0x111D9), (0x112F0, 0x112F9), (0x11450, 0x11459), (0x114D0, 0x114D9),
+    (0x11650, 0x11659), (0x116C0, 0x116C9), (0x116D0, 0x116E3), (0x11730, 0x11739),
+    (0x118E0, 0x118E9), (0x11950, 0x11959), (0x11BF0, 0x11BF9), (0x11C50, 0x11C59),
+    (0x11D50, 0x11D59), (0x11DA0, 0x11DA9), (0x11DE0, 0x11DE9), (0x11F50, 0x11F59),
+    (0x16130, 0x16139), (0x16A60, 0x16A69), (0x16AC0, 0x16AC9), (0x16B50, 0x16B59),
+    (0x16D70, 0x16D79), (0x1CCF0, 0x1CCF9), (0x1D7CE, 0x1D7FF), (0x1E140, 0x1E149),
+    (0x1E2F0, 0x1E2F9), (0x1E4F0, 0x1E4F9), (0x1E5F1, 0x1E5FA), (0x1E950, 0x1E959),
+    (0x1FBF0, 0x1FBF9),
+)  # fmt: skip
+#: What ``\s`` matches in ``regex`` (Unicode's White_Space), as ranges of code points.
+SPACE_RANGES: Final = (
+    (0x9, 0xD), (0x20, 0x20), (0x85, 0x85), (0xA0, 0xA0), (0x1680, 0x1680), (0x2000, 0x200A),
+    (0x2028, 0x2029), (0x202F, 0x202F), (0x205F, 0x205F), (0x3000, 0x3000),
+)  # fmt: skip
+DIGITS: Final = _set_body(DIGIT_RANGES)
+SPACES: Final = _set_body(SPACE_RANGES)
+
+#: Escapes that mean the same in both engines, kept as written (digits: back-references and
+#: octal escapes). Any other letter, ``\w`` and ``\b`` among them, leaves a pattern to regex.
+_SAME_ESCAPES: Final = frozenset("AZafnrtvxuU0123456789")
+#: Group openings that mean the same in both engines (after the ``(``).
+_SAME_GROUPS: Final = ("?:", "?=", "?!", "?<=", "?<!", "?P<", "?P=", "?>", "?#")
+#: A counted repetition ``re`` reads as ``regex`` does; any other ``{`` (fuzzy matching,
+#: a literal brace) leaves a pattern to regex.
+_REPEAT_RE: Final = re.compile(r"\{(?:[0-9]+(?:,[0-9]*)?|,[0-9]+)\}")
+
+
+def _escape(pattern: str, i: int, in_set: bool) -> str | None:
+    """The ``re`` form of the escape at ``pattern[i]`` (a backslash), or None."""
+    if i + 1 >= len(pattern):
+        return None
+    char = pattern[i + 1]
+    if char in "ds":
+        body = DIGITS if char == "d" else SPACES
+        return body if in_set else f"[{body}]"
+    if char in "DS" and not in_set:
+        return f"[^{DIGITS if char == 'D' else SPACES}]"
+    if char.isascii() and char.isalnum() and char not in _SAME_ESCAPES:
+        return None  # \w \b \p \X \N ... (and \D \S in a set)
+    return pattern[i : i + 2]
+
+
+def standard_form(pattern: str) -> str | None:
+    """``pattern`` written for ``re`` to read as ``regex`` (VERSION0) does, or None if unsure.
+
+    >>> standard_form(r"^ผล\\s*(?P<v>[0-9.]+)$") == f"^ผล[{SPACES}]*(?P<v>[0-9.]+)$"
+    True
+    >>> standard_form(r"[^\\d:]{2,}") == f"[^{DIGITS}:]{{2,}}"
+    True
+    >>> [standard_form(p) for p in (r"\\bคำ", r"(?:คำนิยาม){e<=1}", r"(?i)kpi", r"[[:alpha:]]")]
+    [None, None, None, None]
+    """
+    out: list[str] = []
+    i, n = 0, len(pattern)
+    in_set = False
+    while i < n:
+        char = pattern[i]
+        if char == "\\":
+            part = _escape(pattern, i, in_set)
+            if part is None:
+                return None
+            out.append(part)
+            i += 2
+            continue
+        if in_set:
+            if char == "[":
+                return None  # a set in a set, a POSIX class
+            in_set = char != "]"
+            out.append(char)
+            i += 1
+            continue
+        if char == "[":
+            start = i + 1 + (pattern.startswith("^", i + 1))
+            if pattern.startswith("]", start):  # a ``]`` first is itself
+                start += 1
+            out.append(pattern[i:start])
+            in_set, i = True, start
+            continue
+        if char == "(" and pattern.startswith("?", i + 1):
+            if not pattern.startswith(_SAME_GROUPS, i + 1):
+                return None  # inline flags, (?<name>, (?|, (?R), conditions...
+        elif char == "{":
+            repeat = _REPEAT_RE.match(pattern, i)
+            if repeat is None:
+                return None
+            out.append(repeat[0])
+            i = repeat.end()
+            continue
+        out.append(char)
+        i += 1
+    return None if in_set else "".join(out)
+
+
+def compile_pattern(pattern: str, flags: int = 0) -> Pattern:
+    """``pattern`` (``regex`` syntax) compiled by ``re`` if it reads it the same, else ``regex``.
+
+    Raises ``regex.error`` for a pattern ``regex`` refuses, whichever engine runs it.
+    A pattern with fuzzy matching is compiled under ``regex.VERSION1``, others ``VERSION0``.
+    """
+    version = regex.VERSION1 if "{e<=" in pattern else regex.VERSION0
+    compiled = regex.compile(pattern, flags | version)
+    form = None if flags else standard_form(pattern)
+    if form is None:
+        return compiled
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            return re.compile(form)
+    except (re.error, Warning):  # a nested set re warns about, a form re lacks
+        return compiled
