@@ -14,18 +14,19 @@ from typing import Final
 import regex
 
 from kpi_extract.dates import parse_thai_date
+from kpi_extract.patterns import compile_pattern
 from kpi_extract.values import parse_number, parse_quantity
 
 Groups = Mapping[str, str | None]
 Converter = Callable[[Groups], object]
 
-_LINE_PREFIX_RE: Final = regex.compile(r"^\s*(?:::|:)?\s*")
+_LINE_PREFIX_RE: Final = compile_pattern(r"^\s*(?:::|:)?\s*")
 # The exporter's mark of a truncated field: ``%`` right after Thai text at the end of a line.
 # Values drop it; the line keeps its ``truncated_field`` warning (kpi_extract.normalise).
-_TRUNCATION_MARK_RE: Final = regex.compile(r"(?<=\p{Thai})%$", regex.MULTILINE)
-_BULLET_RE: Final = regex.compile(r"^(?:[-\u2022*]\s*)+")
-_NUMBERING_RE: Final = regex.compile(r"^\d{1,2}[.)]\s*")
-_STRATEGY_RE: Final = regex.compile(
+_TRUNCATION_MARK_RE: Final = compile_pattern(r"(?<=\p{Thai})%$", regex.MULTILINE)
+_BULLET_RE: Final = compile_pattern(r"^(?:[-\u2022*]\s*)+")
+_NUMBERING_RE: Final = compile_pattern(r"^\d{1,2}[.)]\s*")
+_STRATEGY_RE: Final = compile_pattern(
     r"^(?:(?:ด้านที่|มิติที่|เป้าหมายที่|เป้าประสงค์ที่|ยุทธศาสตร์ที่|ประเด็นที่)\s*)?"
     r"(?P<code>\d+(?:\.\d+)*)\.?\s*(?:[-\u2013]\s*)?(?P<title>.*?)"
     r"(?:\s+:\s+(?P<title_en>[A-Za-z][^\p{Thai}]*))?$"

@@ -23,15 +23,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
-import regex
-
 from kpi_extract.convert import CONVERTERS
 from kpi_extract.diagnostics import Diagnostic
 from kpi_extract.grammar import Rule, Section, group_fields
-from kpi_extract.patterns import Match
+from kpi_extract.patterns import Match, compile_pattern
 from kpi_extract.segment import MAX_LINE_CHARS, Line, RecordBlock, SectionBlock
 
-_PIPE_RULE_RE: Final = regex.compile(r"^[\s|:\-]*$")
+_PIPE_RULE_RE: Final = compile_pattern(r"^[\s|:\-]*$")
 
 
 @dataclass(slots=True)

@@ -17,15 +17,16 @@ from typing import Final, Literal
 import regex
 
 from kpi_extract.errors import NumberParseError
+from kpi_extract.patterns import compile_pattern
 
 Comparator = Literal[">=", "<=", ">", "<", "="]
 Direction = Literal["decrease", "increase"]
 
 _THAI_DIGITS: Final = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 _NUMBER: Final = r"[-\u2212]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
-_NUMBER_RE: Final = regex.compile(rf"(?<![\d.,])({_NUMBER})(?![\d,]|\.\d)")
-_WHOLE_NUMBER_RE: Final = regex.compile(rf"[+]?{_NUMBER}")
-_LOOSE_NUMBER_RE: Final = regex.compile(r"[-\u2212+]?[\d,]+(?:\.\d+)?")
+_NUMBER_RE: Final = compile_pattern(rf"(?<![\d.,])({_NUMBER})(?![\d,]|\.\d)")
+_WHOLE_NUMBER_RE: Final = compile_pattern(rf"[+]?{_NUMBER}")
+_LOOSE_NUMBER_RE: Final = compile_pattern(r"[-\u2212+]?[\d,]+(?:\.\d+)?")
 
 #: Comparator words and signs, longest first, and what they mean.
 COMPARATORS: Final[dict[str, Comparator]] = {
@@ -55,15 +56,15 @@ TRAILING_UNITS: Final = (
     "เรื่อง", "โครงการ", "ชุมชน", "เครือข่าย", "หน่วยงาน", "วัน", "กิโลเมตร", "ราย",
 )  # fmt: skip
 
-_COMPARATOR_RE: Final = regex.compile(
+_COMPARATOR_RE: Final = compile_pattern(
     "|".join(regex.escape(w) for w in sorted(COMPARATORS, key=len, reverse=True))
 )
-_DIRECTION_RE: Final = regex.compile("|".join(DIRECTIONS))
-_PAREN_UNIT_RE: Final = regex.compile(r"^\s*\(([^()]*)\)")
-_TRAILING_UNIT_RE: Final = regex.compile(
+_DIRECTION_RE: Final = compile_pattern("|".join(DIRECTIONS))
+_PAREN_UNIT_RE: Final = compile_pattern(r"^\s*\(([^()]*)\)")
+_TRAILING_UNIT_RE: Final = compile_pattern(
     r"^\s*(" + "|".join(regex.escape(u) for u in TRAILING_UNITS) + r")(?!\p{Thai})"
 )
-_UNIT_NOISE_RE: Final = regex.compile(r"[\s:()]+")
+_UNIT_NOISE_RE: Final = compile_pattern(r"[\s:()]+")
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,16 +7,15 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Final
 
-import regex
-
 from kpi_extract.audit.registry import Finding
 from kpi_extract.audit.views import View
 from kpi_extract.dates import fiscal_year_range
+from kpi_extract.patterns import compile_pattern
 
 #: Plan statuses that say the project is behind.
-BEHIND_RE: Final = regex.compile(r"ล่าช้า|ช้ากว่า|ไม่เป็นไปตามแผน|ไม่ทัน")
-_ISO_RE: Final = regex.compile(r"^\d{4}-\d{1,2}-\d{1,2}")
-_EXPLICIT_CE_RE: Final = regex.compile(r"ค\.\s*ศ")
+BEHIND_RE: Final = compile_pattern(r"ล่าช้า|ช้ากว่า|ไม่เป็นไปตามแผน|ไม่ทัน")
+_ISO_RE: Final = compile_pattern(r"^\d{4}-\d{1,2}-\d{1,2}")
+_EXPLICIT_CE_RE: Final = compile_pattern(r"ค\.\s*ศ")
 HUNDRED: Final = Decimal(100)
 
 
