@@ -6,7 +6,9 @@ import tracemalloc
 import zipfile
 from pathlib import Path
 
-from kpi_extract.inputs import iter_inputs
+import pytest
+
+from kpi_extract.inputs import InputItem, item_at, iter_inputs, read_item
 
 
 def _names(root: Path, pattern: str = "*.txt") -> list[str]:
@@ -57,3 +59,28 @@ def test_listing_a_large_folder_holds_its_input_names_not_its_entries(tmp_path: 
         tracemalloc.stop()
     assert Path(first.path).name == "00000.txt" and rest == count - 1
     assert held / count < 150, f"{held / count:.0f} bytes held per input listed"
+
+
+def test_a_file_is_read_to_its_end_whatever_size_it_was_listed_with(tmp_path: Path) -> None:
+    path = tmp_path / "a.txt"
+    path.write_bytes(b"x" * 70_000)
+    item = item_at(str(path))
+    assert item.size == 70_000
+    path.write_bytes(b"y" * 200_000)  # grown since it was listed
+    assert read_item(item) == b"y" * 200_000
+    path.write_bytes(b"z")  # shrunk
+    assert read_item(item) == b"z"
+    path.write_bytes(b"")
+    assert read_item(item_at(str(path))) == b""
+
+
+def test_reading_a_folder_or_a_file_gone_raises_oserror(tmp_path: Path) -> None:
+    folder = tmp_path / "d"
+    folder.mkdir()
+    gone = tmp_path / "gone.txt"
+    gone.write_bytes(b"x")
+    item = item_at(str(gone))
+    gone.unlink()
+    for target in (item, InputItem(str(folder), 0, 0)):
+        with pytest.raises(OSError):
+            read_item(target)
