@@ -36,6 +36,7 @@ from typing import Final
 import regex
 
 from kpi_extract.diagnostics import Diagnostic
+from kpi_extract.patterns import compile_pattern
 
 _ZERO_WIDTH: Final = "\u200b\u200c\u200d\u2060\u00ad\ufeff"
 _ZERO_WIDTH_RE: Final = re.compile(f"[{_ZERO_WIDTH}]")
@@ -68,7 +69,7 @@ def has_any(text: str, characters: str) -> bool:
 
 
 # A ``?`` touching Thai text or standing alone between words: a character the exporter lost.
-_LOST_CHARACTER_RE: Final = regex.compile(r"(?<=\p{Thai})\?|\?(?=\p{Thai})|(?<=\s)\?(?=\s)")
+_LOST_CHARACTER_RE: Final = compile_pattern(r"(?<=\p{Thai})\?|\?(?=\p{Thai})|(?<=\s)\?(?=\s)")
 # A field cut off by the exporter ends in ``%`` right after Thai text: ``ระบบง%``.
 _TRUNCATED_FIELD_RE: Final = regex.compile(r"\p{Thai}%[ \t]*$", regex.MULTILINE)
 

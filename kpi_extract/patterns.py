@@ -7,14 +7,14 @@ fewer instructions: a search that fails on a short line in 1,300 instead of 2,30
 over a 90-character Thai line in 8,300 instead of 13,200 (valgrind). A pattern goes to
 ``re`` only where ``re`` reads it as ``regex`` does:
 
-- ``\\d`` and ``\\s`` are written out as the sets ``regex`` reads (:data:`DIGITS`,
-  :data:`SPACES`): ``regex`` knows a newer Unicode, with 11 more sets of decimal digits,
-  and ``re``'s ``\\s`` also takes U+001C to U+001F, which a dump may keep (see
-  :mod:`kpi_extract.decode`);
+- ``\\d``, ``\\s`` and ``\\p{Thai}`` are written out as the sets ``regex`` reads
+  (:data:`DIGITS`, :data:`SPACES`, :data:`THAI`): ``regex`` knows a newer Unicode, with 11
+  more sets of decimal digits, ``re``'s ``\\s`` also takes U+001C to U+001F, which a dump
+  may keep (see :mod:`kpi_extract.decode`), and ``re`` has no Unicode properties;
 - a pattern with anything else whose meaning differs, or that ``re`` does not have, stays
   with ``regex``: ``\\w`` and ``\\b`` (Thai vowel and tone marks are word characters to
   ``regex`` only), fuzzy matching (``{e<=1}``, which ``re`` reads as text), inline flags,
-  flags, sets in sets and set operations, Unicode properties and every escape outside
+  flags, sets in sets and set operations, other Unicode properties and every escape outside
   :data:`_SAME_ESCAPES`, group forms outside :data:`_SAME_GROUPS`;
 - what is left must compile in ``re`` without a warning.
 
@@ -66,8 +66,14 @@ SPACE_RANGES: Final = (
     (0x9, 0xD), (0x20, 0x20), (0x85, 0x85), (0xA0, 0xA0), (0x1680, 0x1680), (0x2000, 0x200A),
     (0x2028, 0x2029), (0x202F, 0x202F), (0x205F, 0x205F), (0x3000, 0x3000),
 )  # fmt: skip
+#: What ``\p{Thai}`` matches in ``regex`` (the Thai script), as ranges of code points.
+THAI_RANGES: Final = ((0xE01, 0xE3A), (0xE40, 0xE5B))
 DIGITS: Final = _set_body(DIGIT_RANGES)
 SPACES: Final = _set_body(SPACE_RANGES)
+THAI: Final = _set_body(THAI_RANGES)
+#: The sets written out, by the escape ``regex`` reads as each.
+_SETS: Final = {"\\d": DIGITS, "\\s": SPACES, "\\p{Thai}": THAI}
+_NEGATED: Final = {"\\D": DIGITS, "\\S": SPACES, "\\P{Thai}": THAI}
 
 #: Escapes that mean the same in both engines, kept as written (digits: back-references and
 #: octal escapes). Any other letter, ``\w`` and ``\b`` among them, leaves a pattern to regex.
@@ -79,19 +85,23 @@ _SAME_GROUPS: Final = ("?:", "?=", "?!", "?<=", "?<!", "?P<", "?P=", "?>", "?#")
 _REPEAT_RE: Final = re.compile(r"\{(?:[0-9]+(?:,[0-9]*)?|,[0-9]+)\}")
 
 
-def _escape(pattern: str, i: int, in_set: bool) -> str | None:
-    """The ``re`` form of the escape at ``pattern[i]`` (a backslash), or None."""
+def _escape(pattern: str, i: int, in_set: bool) -> tuple[str, int] | None:
+    """The escape at ``pattern[i]`` (a backslash) as ``re`` reads it, and its length.
+
+    None if ``re`` may read it otherwise (a negated class in a set is left to ``regex``).
+    """
+    for escape, body in _SETS.items():
+        if pattern.startswith(escape, i):
+            return (body if in_set else f"[{body}]"), len(escape)
+    for escape, body in _NEGATED.items():
+        if pattern.startswith(escape, i):
+            return None if in_set else (f"[^{body}]", len(escape))
     if i + 1 >= len(pattern):
         return None
     char = pattern[i + 1]
-    if char in "ds":
-        body = DIGITS if char == "d" else SPACES
-        return body if in_set else f"[{body}]"
-    if char in "DS" and not in_set:
-        return f"[^{DIGITS if char == 'D' else SPACES}]"
     if char.isascii() and char.isalnum() and char not in _SAME_ESCAPES:
-        return None  # \w \b \p \X \N ... (and \D \S in a set)
-    return pattern[i : i + 2]
+        return None  # \w \b \X \N, other properties ...
+    return pattern[i : i + 2], 2
 
 
 def standard_form(pattern: str) -> str | None:
@@ -110,11 +120,11 @@ def standard_form(pattern: str) -> str | None:
     while i < n:
         char = pattern[i]
         if char == "\\":
-            part = _escape(pattern, i, in_set)
-            if part is None:
+            escaped = _escape(pattern, i, in_set)
+            if escaped is None:
                 return None
-            out.append(part)
-            i += 2
+            out.append(escaped[0])
+            i += escaped[1]
             continue
         if in_set:
             if char == "[":

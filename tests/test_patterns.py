@@ -11,7 +11,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kpi_extract.grammar import load_grammars
-from kpi_extract.patterns import DIGITS, SPACES, Match, Pattern, compile_pattern, standard_form
+from kpi_extract.patterns import (
+    DIGITS,
+    SPACES,
+    THAI,
+    Match,
+    Pattern,
+    compile_pattern,
+    standard_form,
+)
 from tests.conftest import corpus_lines
 
 #: Every code point but the surrogates, which no str of a decoded dump holds.
@@ -25,6 +33,8 @@ ALL_CODE_POINTS = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c <= 
         (r"\s", f"[{SPACES}]"),
         (r"\D", f"[^{DIGITS}]"),
         (r"\S", f"[^{SPACES}]"),
+        (r"\p{Thai}", f"[{THAI}]"),
+        (r"\P{Thai}", f"[^{THAI}]"),
     ],
 )
 def test_written_out_sets_are_what_regex_reads(escape: str, written_out: str) -> None:
@@ -50,6 +60,7 @@ def test_the_engines_differ_on_what_the_sets_are_written_out_for() -> None:
         r"[^\d\s:]{2,}x{,3}",
         r"(?P<a>ก)(?P=a)(?=ข)(?<!ค)(?>ง+)",
         r"(\u0e01)\x41\U00000e02[\]\-]\.\*\1?(?#note)",
+        r"(?<=\p{Thai})\?|[^\p{Thai}:]+\P{Thai}",
     ],
 )
 def test_patterns_re_reads_the_same_go_to_re(pattern: str) -> None:
@@ -67,7 +78,9 @@ def test_patterns_re_reads_the_same_go_to_re(pattern: str) -> None:
         r"(?i:kpi)",
         r"[[:alpha:]]",  # a POSIX class, a set in a set
         r"[a&&b]",  # re warns of set operations
-        r"\p{Thai}+",  # escapes re does not have
+        r"\p{Han}+",  # escapes re does not have
+        r"\p{thai}",  # property names regex reads in any case
+        r"[\P{Thai}]",
         r"\X",
         r"\N{THAI CHARACTER KO KAI}",
         r"[\S:]",  # a negated class in a set
@@ -164,3 +177,32 @@ def test_grammar_patterns_find_what_regex_finds_on_altered_lines(
     altered = [spaced, _DIGIT_RE.sub(digit, line), _DIGIT_RE.sub(digit, spaced), inserted + line]
     for pattern in _run_by_re():
         _same_everywhere(compile_pattern(pattern), _reference(pattern), altered)
+
+
+def _module_patterns() -> list[tuple[str, re.Pattern[str]]]:
+    """The parser's own patterns that run in ``re`` (module constants ending in ``_RE``)."""
+    from kpi_extract import convert, extract, normalise, values  # noqa: PLC0415
+    from kpi_extract.audit import project_rules  # noqa: PLC0415
+
+    return [
+        (f"{module.__name__}.{name}", value)
+        for module in (values, convert, extract, normalise, project_rules)
+        for name, value in vars(module).items()
+        if name.endswith("_RE") and isinstance(value, re.Pattern)
+    ]
+
+
+def test_the_parsers_own_patterns_run_in_re() -> None:
+    names = {name.rsplit(".", 1)[1] for name, _ in _module_patterns()}
+    assert {"_NUMBER_RE", "_STRATEGY_RE", "_TRAILING_UNIT_RE", "BEHIND_RE"} <= names
+
+
+@pytest.mark.parametrize(
+    "compiled", [p for _, p in _module_patterns()], ids=[n for n, _ in _module_patterns()]
+)
+def test_the_parsers_own_patterns_find_what_regex_finds(compiled: re.Pattern[str]) -> None:
+    # Their written-out form, read by regex: the sets are checked above, the rest here.
+    reference = regex.compile(compiled.pattern)
+    lines = list(dict.fromkeys(corpus_lines()))
+    lines += [line.replace(" ", odd) for line in lines[:300] for odd in _ODD_SPACES[:3]]
+    _same_everywhere(compiled, reference, lines)
