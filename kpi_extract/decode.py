@@ -44,12 +44,13 @@ _BOMS: Final = (
 _CONTROL_RE: Final = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 # Thai combining marks (vowels above/below, tone marks, signs) and the Thai consonants.
 _THAI_MARK_RE: Final = re.compile(r"[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]+")
-_ORPHAN_MARK_RE: Final = re.compile(
-    r"(?<![\u0e01-\u0e2e\u0e31\u0e34-\u0e3a\u0e47-\u0e4e])[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]"
-)
+_THAI_CONSONANT_RE: Final = re.compile(r"[\u0e01-\u0e2e]")
 _THAI_RE: Final = re.compile(r"[\u0e01-\u0e5b]+")
 _NEWLINE_RE: Final = re.compile(r"\r\n?")
 _BYTE_LINE_RE: Final = re.compile(rb"\r\n|\r|\n")
+# A Thai character in UTF-8 (U+0E00-U+0E7F). A dump without one has no UTF-8 Thai line, and
+# its lines need not be classified one by one (a cp874 dump: 0.3 ms of its 2.5).
+_UTF8_THAI_RE: Final = re.compile(rb"\xe0[\xb8\xb9][\x80-\xbf]")
 # A control character is tolerated as damage below this share of all characters.
 _MAX_CONTROL_SHARE: Final = 0.001
 # cp874 text is taken as Thai when at most this share of its Thai marks follow no consonant.
@@ -116,6 +117,8 @@ def decode_bytes(data: bytes, *, source: str | None = None) -> Decoded:
             data.count(b"\n", 0, error.start) + 1,
         )
         return _finish(data[: error.start].decode("utf-8"), "utf-8", [note], source)
+    if not _UTF8_THAI_RE.search(data):  # no line is UTF-8 Thai: cp874 or refused
+        return _cp874(data, source)
     utf8_lines, cp874_lines, damaged_lines = _classify_lines(data)
     if utf8_lines and cp874_lines:
         raise DecodeError(
@@ -130,8 +133,12 @@ def decode_bytes(data: bytes, *, source: str | None = None) -> Decoded:
             for n in damaged_lines
         ]
         return _finish(data.decode("utf-8", "replace"), "utf-8", notes, source)
+    return _cp874(data, source)
+
+
+def _cp874(data: bytes, source: str | None) -> Decoded:
     text = _strict(data, "cp874", source)
-    _refuse_not_thai(text, source)
+    _refuse_not_thai(data, source)
     return _finish(text, "cp874", [], source)
 
 
@@ -193,11 +200,41 @@ def _classify_lines(data: bytes) -> tuple[list[int], list[int], list[int]]:
     return utf8_thai, cp874_thai, damaged
 
 
-def _refuse_not_thai(text: str, source: str | None) -> None:
-    marks = _count(_THAI_MARK_RE, text)
-    orphans = len(_ORPHAN_MARK_RE.findall(text))
-    thai = _count(_THAI_RE, text)
-    non_ascii = len(text) - len(text.encode("ascii", "ignore"))
+def _byte_classes() -> tuple[bytes, bytes, bytes]:
+    """Each byte's class in cp874, the bytes of the Thai marks and of the Thai characters.
+
+    Classes: ``M`` a Thai mark, ``C`` a consonant, ``O`` any other (as the patterns read).
+    """
+    classes, marks, thai = bytearray(b"O" * 256), bytearray(), bytearray()
+    for byte in range(256):
+        char = bytes([byte]).decode("cp874", "ignore")
+        if char and _THAI_MARK_RE.fullmatch(char):
+            classes[byte] = ord("M")
+            marks.append(byte)
+        elif char and _THAI_CONSONANT_RE.fullmatch(char):
+            classes[byte] = ord("C")
+        if char and _THAI_RE.fullmatch(char):
+            thai.append(byte)
+    return bytes(classes), bytes(marks), bytes(thai)
+
+
+_CP874_CLASSES, _CP874_MARKS, _CP874_THAI = _byte_classes()
+_HIGH_BYTES: Final = bytes(range(0x80, 0x100))
+
+
+def _refuse_not_thai(data: bytes, source: str | None) -> None:
+    """Refuse a dump that decodes as cp874 but is not Thai text.
+
+    Counted on the bytes, one to one with the characters in a single-byte encoding:
+    ``bytes.translate`` and ``bytes.count`` run in C over the whole dump, where patterns
+    over the text made a string of every run of marks (a cp874 dump: 200 -> 15 µs).
+    A mark follows no consonant where a byte of class ``M`` follows one of class ``O``.
+    """
+    marks = len(data) - len(data.translate(None, _CP874_MARKS))
+    classes = data.translate(_CP874_CLASSES)
+    orphans = classes.count(b"OM") + classes.startswith(b"M")
+    thai = len(data) - len(data.translate(None, _CP874_THAI))
+    non_ascii = len(data) - len(data.translate(None, _HIGH_BYTES))
     if thai < non_ascii / 2 or (marks and orphans / marks > _MAX_ORPHAN_MARK_SHARE):
         raise DecodeError(
             "not_thai",

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from kpi_extract import decode
 from kpi_extract.decode import count_lines, decode_bytes
 from kpi_extract.errors import DecodeError
 from tests.conftest import SAMPLES, seed_path
@@ -136,3 +137,30 @@ def test_seed_re_encoded_as_cp874_decodes_to_the_same_text() -> None:
     text = seed_path("004").read_text(encoding="utf-8")
     # The seed holds characters cp874 has no byte for (none here), so this round-trips.
     assert decode_bytes(text.encode("cp874")).text == text
+
+
+_CP874_TEXT = st.text(st.sampled_from("กขคงมนยรวสหอฮะัาำิีึืุู่้๊๋็์เแโใไ๐๑ ab1.:\r\n?!\u0e3f"), max_size=200)
+
+
+@given(_CP874_TEXT)
+def test_cp874_thai_is_counted_on_the_bytes_as_the_patterns_count_it_on_the_text(
+    text: str,
+) -> None:
+    # The refusal counts Thai characters, marks and marks after no consonant on the bytes;
+    # the same counts made with patterns over the decoded text decide the same.
+    data = text.encode("cp874")
+    marks = sum(map(len, re.findall(r"[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]+", text)))
+    mark = "[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]"
+    orphan_re = rf"(?<![\u0e01-\u0e2e\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]){mark}"
+    orphans = len(re.findall(orphan_re, text))
+    thai = sum(map(len, re.findall(r"[\u0e01-\u0e5b]+", text)))
+    non_ascii = len(text) - len(text.encode("ascii", "ignore"))
+    expected = thai >= non_ascii / 2 and not (marks and orphans / marks > 0.05)
+    try:
+        decode._refuse_not_thai(data, None)
+        refused = None
+    except DecodeError as exc:
+        refused = exc.message
+    assert (refused is None) == expected
+    if refused is not None:
+        assert f"({thai} Thai characters, {orphans} of {marks} Thai marks" in refused
