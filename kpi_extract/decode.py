@@ -42,6 +42,7 @@ _BOMS: Final = (
 )
 # C0 controls that never occur in a text dump (TAB, LF, VT, FF, CR are allowed).
 _CONTROL_RE: Final = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_CONTROL_BYTES: Final = bytes([*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F])
 # Thai combining marks (vowels above/below, tone marks, signs) and the Thai consonants.
 _THAI_MARK_RE: Final = re.compile(r"[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]+")
 _THAI_CONSONANT_RE: Final = re.compile(r"[\u0e01-\u0e2e]")
@@ -107,7 +108,7 @@ def decode_bytes(data: bytes, *, source: str | None = None) -> Decoded:
             note = Diagnostic("utf16_without_bom", f"decoded as {encoding} without a BOM")
             return _finish(_strict(data, encoding, source), encoding, [note], source)
     try:
-        return _finish(data.decode("utf-8"), "utf-8", [], source)
+        return _finish(data.decode("utf-8"), "utf-8", [], source, data)
     except UnicodeDecodeError as exc:
         error = exc
     if error.start >= len(data) - 3 and error.reason == "unexpected end of data":
@@ -116,7 +117,8 @@ def decode_bytes(data: bytes, *, source: str | None = None) -> Decoded:
             f"input ends inside a UTF-8 character ({len(data) - error.start} byte(s) dropped)",
             data.count(b"\n", 0, error.start) + 1,
         )
-        return _finish(data[: error.start].decode("utf-8"), "utf-8", [note], source)
+        kept = data[: error.start]
+        return _finish(kept.decode("utf-8"), "utf-8", [note], source, kept)
     if not _UTF8_THAI_RE.search(data):  # no line is UTF-8 Thai: cp874 or refused
         return _cp874(data, source)
     utf8_lines, cp874_lines, damaged_lines = _classify_lines(data)
@@ -132,14 +134,14 @@ def decode_bytes(data: bytes, *, source: str | None = None) -> Decoded:
             Diagnostic("invalid_utf8", "bytes not valid in UTF-8 replaced by U+FFFD", n)
             for n in damaged_lines
         ]
-        return _finish(data.decode("utf-8", "replace"), "utf-8", notes, source)
+        return _finish(data.decode("utf-8", "replace"), "utf-8", notes, source, data)
     return _cp874(data, source)
 
 
 def _cp874(data: bytes, source: str | None) -> Decoded:
     text = _strict(data, "cp874", source)
     _refuse_not_thai(data, source)
-    return _finish(text, "cp874", [], source)
+    return _finish(text, "cp874", [], source, data)
 
 
 def _show(numbers: list[int]) -> str:
@@ -244,8 +246,23 @@ def _refuse_not_thai(data: bytes, source: str | None) -> None:
         )
 
 
-def _finish(text: str, encoding: str, notes: list[Diagnostic], source: str | None) -> Decoded:
-    controls = len(_CONTROL_RE.findall(text))
+def _finish(
+    text: str,
+    encoding: str,
+    notes: list[Diagnostic],
+    source: str | None,
+    single: bytes | None = None,
+) -> Decoded:
+    """Refuse binary text, note control characters, drop a BOM, make every line end LF.
+
+    ``single``: the bytes ``text`` was decoded from, when each control character in it is
+    one byte of them (UTF-8, where no byte below 0x80 is part of another character, and
+    cp874): they are counted there, 11 KB in 1 µs instead of 11 with a pattern.
+    """
+    if single is not None:
+        controls = len(single) - len(single.translate(None, _CONTROL_BYTES))
+    else:
+        controls = len(_CONTROL_RE.findall(text))
     if "\x00" in text or controls > max(1, len(text) * _MAX_CONTROL_SHARE):
         raise DecodeError(
             "binary",

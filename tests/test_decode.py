@@ -164,3 +164,21 @@ def test_cp874_thai_is_counted_on_the_bytes_as_the_patterns_count_it_on_the_text
     assert (refused is None) == expected
     if refused is not None:
         assert f"({thai} Thai characters, {orphans} of {marks} Thai marks" in refused
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            [THAI.encode() * 60, THAI.encode("cp874") * 60, b"\x01", b"\x1f\x7f", b"\xe0", b"\t"]
+        )
+    )
+)
+def test_control_characters_counted_on_the_bytes_are_those_of_the_text(pieces: list[bytes]) -> None:
+    data = b"".join(pieces) or b"x"
+    try:
+        decoded = decode_bytes(data)
+    except DecodeError:
+        return  # mixed, binary or not Thai: nothing to count
+    in_text = len(re.findall(r"[\x00-\x08\x0e-\x1f\x7f]", decoded.text))
+    notes = [w.message for w in decoded.warnings if w.code == "control_characters"]
+    assert notes == ([f"{in_text} control character(s) kept"] if in_text else [])
