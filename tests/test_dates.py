@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from kpi_extract import dates
@@ -694,6 +694,22 @@ SCAN_PIECES = [
 def _groups(match: Any) -> dict[str, str]:
     """The groups a match filled (the singles' pattern has no range end groups)."""
     return {name: value for name, value in match.groupdict().items() if value is not None}
+
+
+@given(st.lists(st.sampled_from(SCAN_PIECES), max_size=8).map("".join))
+@example("1 ต.ค. 2563")
+@example("วันจันทร์ที่ 20 มกราคม 2563")
+@example("ปีงบประมาณ พ.ศ. 2564")
+@example("เดือน05/64")
+@example("ธค 64")
+def test_a_whole_text_without_a_range_separator_is_read_by_the_singles_alone(text: str) -> None:
+    # parse_thai_date tries the singles alone where no separator is (as _scan does).
+    if any(s in text for s in dates._RANGE_SEPARATORS):
+        return
+    single, full = dates._SINGLE_BODY.fullmatch(text), dates._BODY.fullmatch(text)
+    assert (single is None) == (full is None)
+    if single is not None and full is not None:
+        assert (single.span(), _groups(single)) == (full.span(), _groups(full))
 
 
 @given(st.lists(st.sampled_from(SCAN_PIECES), max_size=40).map("".join))
