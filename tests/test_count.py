@@ -56,3 +56,15 @@ def test_a_corpus_too_small_is_refused(
     assert "fewer than 220 documents" in capsys.readouterr().err
     assert count.main(["--corpus", str(SAMPLES / "none")]) == 2
     assert "no such folder" in capsys.readouterr().err
+
+
+def test_the_first_documents_are_of_every_layout_as_the_corpus_was_generated(
+    tmp_path: Path,
+) -> None:
+    from kpi_extract import synth  # noqa: PLC0415
+
+    synth.write_corpus(30, tmp_path, seed=1)
+    ordered = count.in_generated_order(tmp_path)
+    assert [p.name for p in ordered] == sorted(p.name for p in ordered)
+    assert {p.parent.name for p in ordered[:12]} == {"kpi_result", "kpi_detail", "project_progress"}
+    assert sorted(ordered) == synth.corpus_files(tmp_path)
