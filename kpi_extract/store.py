@@ -95,11 +95,15 @@ def _map_array(values: list[Any], kind: Any) -> Any:
 def arrow_table(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
     """Rows (dicts) as an Arrow table of ``schema``.
 
-    Plain columns are built by Arrow from the dicts (twice as fast as column lists built
-    in Python); map columns from their parts (:func:`_map_array`).
+    Plain columns are built by Arrow from the dicts, as one array of structs: Arrow reads
+    each dict's values in C++ (``Table.from_pylist`` makes a Python list per column first;
+    10-15 % slower, and twice as slow as column lists built in Python); map columns from
+    their parts (:func:`_map_array`).
     """
     maps = {f.name for f in schema if isinstance(f.type, pa.MapType)}
-    plain = pa.Table.from_pylist(rows, schema=pa.schema([f for f in schema if f.name not in maps]))
+    plain_type = pa.struct([f for f in schema if f.name not in maps])
+    structs: Any = pa.array(rows, type=plain_type)  # a StructArray, which the stubs lose
+    plain = pa.Table.from_struct_array(structs)
     columns = [
         _map_array([row.get(f.name) for row in rows], f.type)
         if f.name in maps
