@@ -8,8 +8,8 @@ over a 90-character Thai line in 8,300 instead of 13,200 (valgrind). A pattern g
 ``re`` only where ``re`` reads it as ``regex`` does:
 
 - ``\\d``, ``\\s`` and ``\\p{Thai}`` are written out as the sets ``regex`` reads
-  (:data:`DIGITS`, :data:`SPACES`, :data:`THAI`): ``regex`` knows a newer Unicode, with 11
-  more sets of decimal digits, ``re``'s ``\\s`` also takes U+001C to U+001F, which a dump
+  (:data:`DIGITS`, :data:`SPACES`, :data:`THAI`): ``regex`` knows a newer Unicode, with 110
+  more decimal digits, ``re``'s ``\\s`` also takes U+001C to U+001F, which a dump
   may keep (see :mod:`kpi_extract.decode`), and ``re`` has no Unicode properties;
 - a pattern with anything else whose meaning differs, or that ``re`` does not have, stays
   with ``regex``: ``\\w`` and ``\\b`` (Thai vowel and tone marks are word characters to
