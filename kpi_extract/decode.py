@@ -42,7 +42,8 @@ _BOMS: Final = (
 )
 # C0 controls that never occur in a text dump (TAB, LF, VT, FF, CR are allowed).
 _CONTROL_RE: Final = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
-_CONTROL_BYTES: Final = bytes([*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F])
+# The same characters as bytes (each is one byte in UTF-8 and cp874).
+_CONTROL_BYTES: Final = bytes(b for b in range(0x80) if _CONTROL_RE.match(chr(b)))
 # Thai combining marks (vowels above/below, tone marks, signs) and the Thai consonants.
 _THAI_MARK_RE: Final = re.compile(r"[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]+")
 _THAI_CONSONANT_RE: Final = re.compile(r"[\u0e01-\u0e2e]")

@@ -28,7 +28,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from kpi_extract.convert import CONVERTERS
 from kpi_extract.errors import GrammarError
 from kpi_extract.models import Layout
-from kpi_extract.patterns import Pattern, compile_pattern
+from kpi_extract.patterns import Pattern, compile_pattern, regex_compiled
 
 #: The folder of the grammars shipped with kpi_extract.
 DEFAULT_GRAMMAR_DIR = Path(__file__).resolve().parent.parent / "grammars"
@@ -44,7 +44,7 @@ class _Spec(BaseModel):
 
 def _check_pattern(value: str) -> str:
     try:
-        compile_pattern(value)
+        regex_compiled(value)  # the syntax is regex's; which engine runs it is decided later
     except regex.error as exc:
         raise ValueError(f"bad regular expression {value!r}: {exc}") from None
     return value
@@ -337,6 +337,13 @@ def _sections_of(rule: RuleSpec) -> list[str]:
     return [rule.section] if isinstance(rule.section, str) else rule.section
 
 
+def special_source(spec: GrammarSpec) -> str:
+    """One alternation of every noise, record-start and heading pattern (``Grammar.special``)."""
+    patterns = [p for n in spec.noise for p in n.patterns] + list(spec.record.start)
+    patterns += [h for section in spec.sections for h in section.headings]
+    return "|".join(f"(?:{p})" for p in patterns)
+
+
 def compile_grammar(spec: GrammarSpec, path: Path) -> Grammar:
     """Compile a validated spec; cross-references (rule -> section) are checked here."""
     keys = [s.key for s in spec.sections]
@@ -371,9 +378,7 @@ def compile_grammar(spec: GrammarSpec, path: Path) -> Grammar:
         for n in spec.noise
         for p in n.patterns
     )
-    patterns = [p for n in spec.noise for p in n.patterns] + list(spec.record.start)
-    patterns += [h for section in spec.sections for h in section.headings]
-    special = compile_pattern("|".join(f"(?:{p})" for p in patterns))
+    special = compile_pattern(special_source(spec))
     compiled = tuple(sections)
     return Grammar(
         spec=spec,

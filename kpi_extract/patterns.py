@@ -145,14 +145,22 @@ def standard_form(pattern: str) -> str | None:
     return None if in_set else "".join(out)
 
 
+def regex_compiled(pattern: str, flags: int = 0) -> regex.Pattern[str]:
+    """``pattern`` compiled by ``regex``: under ``VERSION1`` if it is fuzzy, else ``VERSION0``.
+
+    Raises ``regex.error`` for a pattern ``regex`` refuses (what validating a grammar asks).
+    """
+    version = regex.VERSION1 if "{e<=" in pattern else regex.VERSION0
+    return regex.compile(pattern, flags | version)
+
+
 def compile_pattern(pattern: str, flags: int = 0) -> Pattern:
     """``pattern`` (``regex`` syntax) compiled by ``re`` if it reads it the same, else ``regex``.
 
     Raises ``regex.error`` for a pattern ``regex`` refuses, whichever engine runs it.
     A pattern with fuzzy matching is compiled under ``regex.VERSION1``, others ``VERSION0``.
     """
-    version = regex.VERSION1 if "{e<=" in pattern else regex.VERSION0
-    compiled = regex.compile(pattern, flags | version)
+    compiled = regex_compiled(pattern, flags)
     form = None if flags else standard_form(pattern)
     if form is None:
         return compiled

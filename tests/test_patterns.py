@@ -10,7 +10,7 @@ import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kpi_extract.grammar import load_grammars
+from kpi_extract.grammar import load_grammars, special_source
 from kpi_extract.patterns import (
     DIGITS,
     SPACES,
@@ -118,9 +118,7 @@ def _grammar_patterns() -> tuple[str, ...]:
             out += section.table.columns if section.table else []
             out += [section.items.start] if section.items else []
         out += [rule.pattern for rule in spec.rules]
-        special = [*(p for n in spec.noise for p in n.patterns), *spec.record.start]
-        special += [h for s in spec.sections for h in s.headings]
-        out.append("|".join(f"(?:{p})" for p in special))
+        out.append(special_source(spec))
     return tuple(dict.fromkeys(out))
 
 
