@@ -16,23 +16,27 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m compileall -q kpi_extract
 	touch $(STAMP)
 
-.PHONY: help venv test unit lint demo golden fuzz bench count lock clean
+.PHONY: help venv native test unit lint demo golden fuzz bench count lock clean
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
 venv: $(STAMP) ## create .venv with the pinned dependencies
+
+native: $(STAMP) ## compile the parsing stages with mypyc into build/native (nothing to do if up to date)
+	@# Without a C compiler it says so and the modules run from source (kpi_extract/native.py).
+	KPI_EXTRACT_PURE=1 $(BIN)/python -m kpi_extract.native_build
 
 lint: $(STAMP) ## ruff (lint + format check) and mypy --strict
 	$(BIN)/ruff check kpi_extract tests
 	$(BIN)/ruff format --check kpi_extract tests
 	$(BIN)/mypy --strict
 
-unit: $(STAMP) ## the test suite only (unit, golden, property tests, doctests)
+unit: native ## the test suite only (unit, golden, property tests, doctests)
 	$(BIN)/python -m pytest -q
 
 test: lint unit ## lint, type-check, then the whole test suite (what CI runs)
 
-demo: $(STAMP) ## convert samples/ into build/demo, show a few rows, end with the audit summary
+demo: native ## convert samples/ into build/demo, show a few rows, end with the audit summary
 	rm -rf $(DEMO_OUT)
 	$(BIN)/kpi-extract convert samples --out $(DEMO_OUT)
 	$(BIN)/kpi-extract show $(DEMO_OUT) --table documents --columns path,encoding,layout,record_count,status --limit 20
@@ -40,16 +44,16 @@ demo: $(STAMP) ## convert samples/ into build/demo, show a few rows, end with th
 	$(BIN)/kpi-extract show $(DEMO_OUT) --table progress_reports --columns project_code,no,date,progress_pct,budget_spent --limit 6
 	$(BIN)/kpi-extract audit $(DEMO_OUT) --html $(DEMO_OUT)/audit.html --top 5
 
-bench: $(STAMP) ## benchmarks on synthetic corpora of 1k, 10k, 100k documents -> benchmarks.md (12-35 min)
+bench: native ## benchmarks on synthetic corpora of 1k, 10k, 100k documents -> benchmarks.md (12-35 min)
 	$(BIN)/python -m kpi_extract.bench
 
-count: $(STAMP) ## instructions per document through the workers' code (valgrind, repeatable, about a minute)
+count: native ## instructions per document through the workers' code (valgrind, repeatable, about a minute)
 	$(BIN)/python -m kpi_extract.count
 
-fuzz: $(STAMP) ## a long fuzzing run of the parser and the decoder (5,000 inputs each)
+fuzz: native ## a long fuzzing run of the parser and the decoder (5,000 inputs each)
 	KPI_EXTRACT_FUZZ_EXAMPLES=5000 $(BIN)/python -m pytest -q tests/test_fuzz.py
 
-golden: $(STAMP) ## rewrite samples/*/*.expected.json from the parser (review the diff!)
+golden: native ## rewrite samples/*/*.expected.json from the parser (review the diff!)
 	$(BIN)/python -m tests.golden
 
 lock: $(STAMP) ## re-pin requirements.lock from the current venv

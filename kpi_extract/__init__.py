@@ -9,7 +9,11 @@ values (Buddhist-era dates, numbers with units) the extractors need.
 
 from __future__ import annotations
 
-from kpi_extract.parse import ParseResult, parse_bytes, parse_file, parse_text
+from kpi_extract import native
+
+native.install()  # before any compiled module is imported
+
+from kpi_extract.parse import ParseResult, parse_bytes, parse_file, parse_text  # noqa: E402
 
 __version__ = "0.1.0"
 __all__ = ["ParseResult", "__version__", "parse_bytes", "parse_file", "parse_text"]

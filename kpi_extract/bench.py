@@ -30,7 +30,7 @@ from typing import Final
 import pyarrow.parquet as pq
 import regex
 
-from kpi_extract import synth
+from kpi_extract import native, synth
 from kpi_extract.assemble import Context, assemble
 from kpi_extract.audit import audit_tables
 from kpi_extract.decode import decode_bytes
@@ -361,6 +361,13 @@ def machine() -> str:
     )
 
 
+def code() -> str:
+    """How the parsing stages ran: compiled (:mod:`kpi_extract.native`) or from source."""
+    if native.state == "compiled":
+        return f"the parsing stages compiled by mypyc ({len(native.MODULES)} modules)"
+    return f"every module run from source ({native.state.removeprefix('source: ')})"
+
+
 def _corpus(work: Path, size: int, seed: int) -> tuple[Path, int]:
     corpus = work / f"corpus-{size}-seed{seed}"
     marker = corpus / ".complete"
@@ -383,6 +390,7 @@ def render(
         "",
         f"Measured {time.strftime('%Y-%m-%d')} by `make bench` on: {machine()}.",
         "Corpora: `kpi_extract.synth` (seed 1), documents of the seeds' size.",
+        f"Code: {code()}.",
         "",
         "Each row is the median of its runs; docs/s range: the slowest and the fastest run; "
         "peak memory: the highest of the runs, PSS sampled every second and RSS every 0.1 s, "

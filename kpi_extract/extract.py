@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 
 from kpi_extract.convert import CONVERTERS
 from kpi_extract.diagnostics import Diagnostic
@@ -36,7 +36,7 @@ _PIPE_RULE_RE: Final = compile_pattern(r"^[\s|:\-]*$")
 class Value:
     """An extracted value and the lines it came from (per item, for a list of matches)."""
 
-    value: object
+    value: Any  # not ``object``: mypyc's dataclasses cannot look up builtins (KeyError)
     lines: list[int]
     item_lines: list[list[int]] | None = None
 

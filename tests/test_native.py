@@ -1,0 +1,104 @@
+"""The compiled modules: loaded only when built from the sources on disk, same results."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kpi_extract import native, synth
+from tests.conftest import ROOT, SAMPLES
+from tests.test_convert import snapshot
+
+
+def _built() -> None:
+    why = native.stale()
+    if why is not None:
+        pytest.skip(f"compiled modules not in use: {why}")
+    if os.environ.get(native.PURE_ENV):
+        pytest.skip(f"{native.PURE_ENV} is set")
+
+
+def test_the_compiled_modules_are_what_python_loads_when_built() -> None:
+    _built()
+    assert native.state == "compiled"
+    for name in native.MODULES:
+        module = sys.modules.get(name) or __import__(name, fromlist=["_"])
+        assert module.__file__ is not None
+        assert module.__file__.endswith(native.EXTENSION_SUFFIX), name
+    # An interpreted module of a compiled package is found beside its source.
+    from kpi_extract.audit import dataset  # noqa: PLC0415
+
+    assert dataset.__file__ == str(ROOT / "kpi_extract" / "audit" / "dataset.py")
+
+
+@pytest.fixture
+def build_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fake build in ``tmp_path`` that matches the sources; native's paths point at it."""
+    build = tmp_path / "native"
+    for name in (*native.MODULES, f"{native.GROUP}__mypyc"):
+        monkeypatch.setattr(native, "BUILD", build)
+        binary = native.binary(name)
+        binary.parent.mkdir(parents=True, exist_ok=True)
+        binary.write_bytes(b"")
+    monkeypatch.setattr(native, "MANIFEST", build / "manifest.json")
+    (build / "manifest.json").write_text(json.dumps(native.expected()), "utf-8")
+    return build
+
+
+def test_a_build_matching_every_source_is_fresh(build_copy: Path) -> None:
+    assert native.stale() is None
+
+
+def test_one_changed_source_sends_every_module_back_to_source(build_copy: Path) -> None:
+    manifest = json.loads((build_copy / "manifest.json").read_text("utf-8"))
+    manifest["modules"]["kpi_extract.dates"] = "0" * 64  # as if dates.py was edited since
+    (build_copy / "manifest.json").write_text(json.dumps(manifest), "utf-8")
+    assert native.stale() == "kpi_extract/dates.py changed since the build"
+
+
+def test_a_build_for_another_interpreter_or_incomplete_is_not_used(build_copy: Path) -> None:
+    manifest = json.loads((build_copy / "manifest.json").read_text("utf-8"))
+    (build_copy / "manifest.json").write_text(json.dumps({**manifest, "suffix": ".x.so"}), "utf-8")
+    assert native.stale() == "built for another interpreter (.x.so)"
+    (build_copy / "manifest.json").write_text(json.dumps(manifest), "utf-8")
+    native.binary("kpi_extract.segment").unlink()
+    assert native.stale() == "a compiled file is missing"
+    shutil.rmtree(build_copy)
+    assert native.stale() == "not built (make native builds them)"
+
+
+def _convert(inputs: Path, out: Path, *, pure: bool) -> str:
+    """Convert in a fresh interpreter (compiled or from source); return what it loaded."""
+    env = {k: v for k, v in os.environ.items() if k != native.PURE_ENV}
+    if pure:
+        env[native.PURE_ENV] = "1"
+    code = (
+        "import sys; from kpi_extract import native; from kpi_extract.batch import convert; "
+        "convert([sys.argv[1]], sys.argv[2], jobs=2); print(native.state)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(inputs), str(out)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    )
+    return done.stdout.strip()
+
+
+def test_compiled_and_source_modules_write_the_same_dataset(tmp_path: Path) -> None:
+    _built()
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SAMPLES, corpus / "samples")
+    synth.write_corpus(150, corpus / "synthetic", seed=5)  # every layout and quirk, truncation
+    assert _convert(corpus, tmp_path / "compiled", pure=False) == "compiled"
+    assert _convert(corpus, tmp_path / "source", pure=True) == "source: KPI_EXTRACT_PURE is set"
+    compiled, source = snapshot(tmp_path / "compiled"), snapshot(tmp_path / "source")
+    assert sum(map(len, compiled.values())) > 1000  # rows in every table of a real run
+    assert compiled == source
