@@ -6,9 +6,10 @@ are, and the compiled modules run the same code without the interpreter's overhe
 ``build/native`` (:mod:`kpi_extract.native_build`; it does nothing when the build there
 matches the sources, and takes about 35 s when it does not). :func:`install`, called when
 ``kpi_extract`` is imported, makes Python load the compiled modules only if every one of
-them was built from the very bytes of its source now on disk, for this interpreter: edit
-one stage, and all of them run from source until the next build (a compiled module calls
-the compiled code of the others directly, so a mix could run old code). Without a C
+them, and every module of the package they import, was built from the very bytes now on
+disk, for this interpreter (:func:`sources`): edit one, and all of them run from source
+until the next build (a compiled module calls the compiled code of the others directly,
+so a mix could run old code). Without a C
 compiler, mypyc, or with ``KPI_EXTRACT_PURE=1`` in the environment, everything runs from
 source, with the same results (``tests/test_native.py`` converts a corpus both ways).
 
@@ -20,6 +21,7 @@ processes and threads stay interpreted (:data:`MODULES` lists the compiled ones)
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import importlib.machinery
 import importlib.util
@@ -66,7 +68,8 @@ MODULES: Final = (
 #: This interpreter's suffix of extension modules (``.cpython-311-x86_64-linux-gnu.so``).
 EXTENSION_SUFFIX: Final = importlib.machinery.EXTENSION_SUFFIXES[0]
 #: What :func:`install` found: ``"compiled"``, or ``"source: <why>"``.
-state = "source: not installed"
+_NOT_INSTALLED: Final = "source: not installed"
+state = _NOT_INSTALLED
 
 
 def source(name: str) -> Path:
@@ -85,11 +88,45 @@ def binary(name: str) -> Path:
     return BUILD / "lib" / stem.with_name(stem.name + EXTENSION_SUFFIX)
 
 
+def _imported(name: str) -> set[str]:
+    """The modules of this package that module ``name`` imports (at any depth of its code)."""
+    found = set()
+    for node in ast.walk(ast.parse(source(name).read_bytes())):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return {m for m in found if m.startswith("kpi_extract.") and _is_module(m)}
+
+
+def _is_module(name: str) -> bool:
+    path = ROOT.joinpath(*name.split("."))
+    return path.is_dir() or path.with_suffix(".py").is_file()
+
+
+def sources() -> list[str]:
+    """The compiled modules and every module of this package they import, at any remove.
+
+    A build depends on them all: mypyc compiles against their types and may inline their
+    constants (``Final``), so a change to any of them makes the build stale.
+    """
+    seen: set[str] = set()
+    todo = list(MODULES)
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo += sorted(_imported(name) - seen)
+    return sorted(seen)
+
+
 def expected() -> dict[str, Any]:
     """The manifest a build of the sources now on disk, for this interpreter, writes."""
     return {
         "suffix": EXTENSION_SUFFIX,
-        "modules": {name: _digest(source(name)) for name in MODULES},
+        "compiled": list(MODULES),
+        "sources": {name: _digest(source(name)) for name in sources()},
     }
 
 
@@ -108,9 +145,11 @@ def stale() -> str | None:
         return "not built (make native builds them)"
     if manifest.get("suffix") != EXTENSION_SUFFIX:
         return f"built for another interpreter ({manifest.get('suffix')})"
-    built = manifest.get("modules", {})
-    for name in MODULES:
-        if built.get(name) != _digest(source(name)):
+    if manifest.get("compiled") != list(MODULES):
+        return "built with another list of modules"
+    built: dict[str, str] = manifest.get("sources", {})
+    for name, digest in sorted(built.items()):
+        if not _is_module(name) or digest != _digest(source(name)):
             return f"{source(name).relative_to(ROOT)} changed since the build"
     if not all(binary(name).is_file() for name in (*MODULES, f"{GROUP}__mypyc")):
         return "a compiled file is missing"
@@ -156,8 +195,8 @@ def install() -> str:
     first thing).
     """
     global state  # noqa: PLW0603 (one process-wide fact, read by status and tests)
-    if any(isinstance(finder, _Compiled) for finder in sys.meta_path):
-        return state
+    if state != _NOT_INSTALLED:
+        return state  # decided once: a build finished since must not mix into this process
     why = f"{PURE_ENV} is set" if os.environ.get(PURE_ENV) else stale()
     if why is None:
         sys.meta_path.insert(0, _Compiled())

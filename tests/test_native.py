@@ -55,11 +55,32 @@ def test_a_build_matching_every_source_is_fresh(build_copy: Path) -> None:
     assert native.stale() is None
 
 
-def test_one_changed_source_sends_every_module_back_to_source(build_copy: Path) -> None:
+def test_the_build_depends_on_what_the_compiled_modules_import() -> None:
+    # Interpreted modules they import: their types and constants went into the build.
+    assert {"kpi_extract.models", "kpi_extract.grammar", "kpi_extract.errors"} <= set(
+        native.sources()
+    )
+    assert set(native.MODULES) <= set(native.sources())
+    assert "kpi_extract.batch" not in native.sources()  # imports them; they do not import it
+
+
+@pytest.mark.parametrize("name", ["kpi_extract.dates", "kpi_extract.models"])
+def test_one_changed_source_sends_every_module_back_to_source(build_copy: Path, name: str) -> None:
     manifest = json.loads((build_copy / "manifest.json").read_text("utf-8"))
-    manifest["modules"]["kpi_extract.dates"] = "0" * 64  # as if dates.py was edited since
+    manifest["sources"][name] = "0" * 64  # as if the file was edited since the build
     (build_copy / "manifest.json").write_text(json.dumps(manifest), "utf-8")
-    assert native.stale() == "kpi_extract/dates.py changed since the build"
+    assert native.stale() == f"{native.source(name).relative_to(ROOT)} changed since the build"
+
+
+def test_a_build_of_another_list_of_modules_is_not_used(build_copy: Path) -> None:
+    manifest = json.loads((build_copy / "manifest.json").read_text("utf-8"))
+    manifest["compiled"] = manifest["compiled"][1:]
+    (build_copy / "manifest.json").write_text(json.dumps(manifest), "utf-8")
+    assert native.stale() == "built with another list of modules"
+
+
+def test_what_was_loaded_is_decided_once_per_process() -> None:
+    assert native.install() == native.state == native.install()
 
 
 def test_a_build_for_another_interpreter_or_incomplete_is_not_used(build_copy: Path) -> None:
