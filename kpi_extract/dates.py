@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import date
 from itertools import accumulate
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import regex
 
@@ -57,11 +57,11 @@ Kind = Literal["date", "month", "year", "fiscal_year", "range", "invalid"]
 Precision = Literal["day", "month", "year"]
 Era = Literal["BE", "CE"]
 
-_BE_OFFSET = 543
-_BE_THRESHOLD = 2400  # a 4-digit year above this is Buddhist Era
+_BE_OFFSET: Final = 543
+_BE_THRESHOLD: Final = 2400  # a 4-digit year above this is Buddhist Era
 
 # Month spellings: (month number, dotted abbreviation, full names as printed).
-_MONTHS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
+_MONTHS: Final[tuple[tuple[int, str, tuple[str, ...]], ...]] = (
     (1, "ม.ค.", ("มกราคม",)),
     (2, "ก.พ.", ("กุมภาพันธ์", "กุมภาพันธ")),
     (3, "มี.ค.", ("มีนาคม",)),
@@ -76,7 +76,7 @@ _MONTHS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
     (12, "ธ.ค.", ("ธันวาคม",)),
 )
 # Printed weekday names (after the word วัน), Monday = 0.
-_WEEKDAYS: Mapping[str, int] = MappingProxyType(
+_WEEKDAYS: Final[Mapping[str, int]] = MappingProxyType(
     {"จันทร์": 0, "อังคาร": 1, "พุธ": 2, "พฤหัสบดี": 3, "พฤหัส": 3, "ศุกร์": 4, "เสาร์": 5, "อาทิตย์": 6}
 )
 
@@ -86,7 +86,7 @@ def _month_key(name: str) -> str:
     return "".join(name.replace(".", "").split())  # split(): at what isspace() calls space
 
 
-THAI_MONTHS: Mapping[str, int] = MappingProxyType(
+THAI_MONTHS: Final[Mapping[str, int]] = MappingProxyType(
     {
         _month_key(spelling): number
         for number, abbreviation, names in _MONTHS
@@ -97,7 +97,7 @@ THAI_MONTHS: Mapping[str, int] = MappingProxyType(
 
 # Thai digits -> Arabic and zero-width space -> space, one character for one, so that offsets
 # in the translated text are offsets in the original.
-_MATCH_TABLE = str.maketrans(
+_MATCH_TABLE: Final = str.maketrans(
     "\u0e50\u0e51\u0e52\u0e53\u0e54\u0e55\u0e56\u0e57\u0e58\u0e59\u200b", "0123456789 "
 )
 
@@ -113,40 +113,43 @@ def _abbreviation_pattern(dotted: str) -> str:
 
 # Pieces of the grammar. "§" stands for the slot, "a_" (a date or the start of a range) or
 # "b_" (the end of a range); a slot holds the groups day, mon, year and wd (weekday).
-_THAI_LETTER = r"[\u0e01-\u0e4e]"
-_NUM_START = r"(?<![0-9]|[0-9][.,:/])"  # a number starts here, not inside another one
-_NUM_END = r"(?![0-9]|[.,:/][0-9])"
-_SEP = r"\s*(?:จนถึง|ถึง|[-\u2013\u2014])\s*"  # -, en dash, em dash, ถึง, จนถึง
-_ERA = r"(?:[พค]\.?\s?ศ\.?)"  # พ.ศ. / ค.ศ. with or without dots
-_ERA_OPT = rf"(?:{_ERA}\s*)?"
-_FULL_NAMES = _alternation([n for _, _, names in _MONTHS for n in names])
-_ABBREVIATIONS = "|".join(_abbreviation_pattern(a) for _, a, _ in _MONTHS)
-_GLUE_WORDS = ("เดือน", "ใน", "ถึง", "ช่วง", "แต่")  # words an abbreviation may be glued to
-_MON_NAME = (  # abbreviations must not be glued to a preceding word, except to those
+_THAI_LETTER: Final = r"[\u0e01-\u0e4e]"
+_NUM_START: Final = r"(?<![0-9]|[0-9][.,:/])"  # a number starts here, not inside another one
+_NUM_END: Final = r"(?![0-9]|[.,:/][0-9])"
+_SEP: Final = r"\s*(?:จนถึง|ถึง|[-\u2013\u2014])\s*"  # -, en dash, em dash, ถึง, จนถึง
+_ERA: Final = r"(?:[พค]\.?\s?ศ\.?)"  # พ.ศ. / ค.ศ. with or without dots
+_ERA_OPT: Final = rf"(?:{_ERA}\s*)?"
+_FULL_NAMES: Final = _alternation([n for _, _, names in _MONTHS for n in names])
+_ABBREVIATIONS: Final = "|".join(_abbreviation_pattern(a) for _, a, _ in _MONTHS)
+_GLUE_WORDS: Final = ("เดือน", "ใน", "ถึง", "ช่วง", "แต่")  # words an abbreviation may be glued to
+_MON_NAME: Final = (  # abbreviations must not be glued to a preceding word, except to those
     rf"(?P<§mon>{_FULL_NAMES}|(?:(?<={'|'.join(_GLUE_WORDS)})|(?<!{_THAI_LETTER}))(?:{_ABBREVIATIONS}))"
 )
-_YEAR = rf"(?P<§year>[0-9]{{4}}|[0-9]{{2}}){_NUM_END}"
-_YEAR4 = rf"(?P<§year>[0-9]{{4}}){_NUM_END}"
-_DAY = rf"{_NUM_START}(?P<§day>[0-9]{{1,2}})"
-_MON_NUM = r"(?P<§mon>[0-9]{1,2})"
-_PREFIX = rf"""(?:(?:ลง|ณ\s*)?วันที่\s*
+_YEAR: Final = rf"(?P<§year>[0-9]{{4}}|[0-9]{{2}}){_NUM_END}"
+_YEAR4: Final = rf"(?P<§year>[0-9]{{4}}){_NUM_END}"
+_DAY: Final = rf"{_NUM_START}(?P<§day>[0-9]{{1,2}})"
+_MON_NUM: Final = r"(?P<§mon>[0-9]{1,2})"
+_PREFIX: Final = rf"""(?:(?:ลง|ณ\s*)?วันที่\s*
     | วัน(?P<§wd>{_alternation(list(_WEEKDAYS))})(?:\s*ที่)?\s* )?"""
-_TEXT_DATE = rf"{_DAY}\s*(?:เดือน\s*)?{_MON_NAME}\s*{_ERA_OPT}{_YEAR}"
-_NUMERIC_DATE = rf"""{_DAY}(?: /{_MON_NUM}/{_YEAR}
+_TEXT_DATE: Final = rf"{_DAY}\s*(?:เดือน\s*)?{_MON_NAME}\s*{_ERA_OPT}{_YEAR}"
+_NUMERIC_DATE: Final = rf"""{_DAY}(?: /{_MON_NUM}/{_YEAR}
     | -{_MON_NUM}-{_YEAR4} | \.{_MON_NUM}\.{_YEAR4} )"""
-_ISO_DATE = rf"""{_NUM_START}(?P<§year>[0-9]{{4}})-(?P<§mon>[0-9]{{1,2}})-(?P<§day>[0-9]{{1,2}})
+_ISO_DATE: Final = rf"""{_NUM_START}
+    (?P<§year>[0-9]{{4}})-(?P<§mon>[0-9]{{1,2}})-(?P<§day>[0-9]{{1,2}})
     (?:[T\x20][0-9]{{2}}:[0-9]{{2}}(?::[0-9]{{2}}(?:\.[0-9]+)?)?)?{_NUM_END}"""
-_DAY_FORM = rf"{_PREFIX}(?:{_TEXT_DATE}|{_NUMERIC_DATE}|{_ISO_DATE})"
-_MONTH_FORM = rf"""(?:เดือน\s*)?{_MON_NAME}\s*{_ERA_OPT}{_YEAR}
+_DAY_FORM: Final = rf"{_PREFIX}(?:{_TEXT_DATE}|{_NUMERIC_DATE}|{_ISO_DATE})"
+_MONTH_FORM: Final = rf"""(?:เดือน\s*)?{_MON_NAME}\s*{_ERA_OPT}{_YEAR}
     | เดือน\s*{_NUM_START}{_MON_NUM}/{_YEAR}"""
-_YEAR_PREFIX = rf"(?:(?P<fy>ปีงบประมาณ|ปีงบฯ)\s*{_ERA_OPT}|(?<!\.){_ERA}\s*):?\s*"  # not ก.ค.ศ.
+_YEAR_PREFIX: Final = (
+    rf"(?:(?P<fy>ปีงบประมาณ|ปีงบฯ)\s*{_ERA_OPT}|(?<!\.){_ERA}\s*):?\s*"  # not ก.ค.ศ.
+)
 
 
 def _slot(piece: str, slot: str) -> str:
     return piece.replace("§", slot)
 
 
-_RANGES = [  # forms whose start lacks parts borrow them from the end
+_RANGES: Final = [  # forms whose start lacks parts borrow them from the end
     rf"{_slot(_PREFIX, 'a_')}{_slot(_DAY, 'a_')}"
     rf"(?:\s*(?:เดือน\s*)?{_slot(_MON_NAME, 'a_')}(?:\s*{_ERA_OPT}{_slot(_YEAR, 'a_')})?)?"
     rf"{_SEP}{_slot(_PREFIX + _TEXT_DATE, 'b_')}",
@@ -155,7 +158,7 @@ _RANGES = [  # forms whose start lacks parts borrow them from the end
     rf"{_SEP}(?:เดือน\s*)?{_slot(_MON_NAME, 'b_')}\s*{_ERA_OPT}{_slot(_YEAR, 'b_')}",
     rf"{_YEAR_PREFIX}{_slot(_YEAR, 'a_')}{_SEP}{_ERA_OPT}{_slot(_YEAR, 'b_')}",
 ]
-_SINGLES = [_DAY_FORM, _MONTH_FORM, _YEAR_PREFIX + _YEAR]
+_SINGLES: Final = [_DAY_FORM, _MONTH_FORM, _YEAR_PREFIX + _YEAR]
 # Where a date can start: a day number followed by what can follow a day (a month, a
 # separator), a 4-digit year followed by ``-`` (ISO), a prefix word, an era, a month name or
 # an abbreviation not glued to a word. The grammar is tried only there. Every alternative
@@ -163,27 +166,27 @@ _SINGLES = [_DAY_FORM, _MONTH_FORM, _YEAR_PREFIX + _YEAR]
 # ``re`` skips to the next possible first character in C (10 times faster than trying an
 # alternation of ``regex`` at every position). A superset of the positions where ``_BODY``
 # can match (tests/test_dates.py checks it): results are those of a full scan.
-_AFTER_DAY = "".join(
+_AFTER_DAY: Final = "".join(
     sorted(
         {"เ", "จ", "ถ"} | {a[0] for _, a, _ in _MONTHS} | {n[0] for _, _, ns in _MONTHS for n in ns}
     )
 )
-_START_WORDS = ("ลงวันที่", "วัน", "เดือน", "ปีงบ", *(n for _, _, ns in _MONTHS for n in ns))
+_START_WORDS: Final = ("ลงวันที่", "วัน", "เดือน", "ปีงบ", *(n for _, _, ns in _MONTHS for n in ns))
 # A dash (``-``, ``–``, ``—``) after a day number: a range if a day or its prefix follows.
-_THEN_DAY = r"\s*[\-\u2013\u2014]\s*(?:[0-9]|ลง|ณ|วัน)"
-_NOT_GLUED = "|".join(f"(?<={w}.)" for w in _GLUE_WORDS) + f"|(?<!{_THAI_LETTER}.)"
+_THEN_DAY: Final = r"\s*[\-\u2013\u2014]\s*(?:[0-9]|ลง|ณ|วัน)"
+_NOT_GLUED: Final = "|".join(f"(?<={w}.)" for w in _GLUE_WORDS) + f"|(?<!{_THAI_LETTER}.)"
 
 
 # A day number (not inside another number) followed by what can follow a day, or a year.
 # One alternative per digit, not ``[0-9]``: when every alternative starts with a literal,
 # ``re`` skips in C to the next character that can start one (13% faster here).
-_DAY_STARTS = [
+_DAY_STARTS: Final = [
     rf"{d}(?<![0-9].)(?<![0-9][.,:/].)"
     rf"(?=[0-9]?(?:\s*[{_AFTER_DAY}]|{_THEN_DAY}|/[0-9]|\.[0-9]{{1,2}}\.[0-9])|[0-9]{{3}}-)"
     for d in "0123456789"
 ]
 # (first letter, what must follow it, what must precede it) for every other alternative.
-_LETTER_STARTS = [
+_LETTER_STARTS: Final = [
     *((w[0], re.escape(w[1:]), "") for w in _START_WORDS),
     ("ณ", r"\s*วันที่", ""),
     *((era, r"\.?\s?ศ", r"(?<!\..)") for era in "พค"),
@@ -209,35 +212,35 @@ def _letter_start(first: str, starts: list[tuple[str, str]]) -> str:
     return f"{re.escape(first)}(?={ahead})(?:{each})"
 
 
-_BY_FIRST: dict[str, list[tuple[str, str]]] = {}
+_BY_FIRST: Final[dict[str, list[tuple[str, str]]]] = {}
 for _first, _rest, _before in _LETTER_STARTS:
     _BY_FIRST.setdefault(_first, []).append((_rest, _before))
-_CAN_START = re.compile(
+_CAN_START: Final = re.compile(
     "|".join([*_DAY_STARTS, *(_letter_start(f, starts) for f, starts in _BY_FIRST.items())])
 )
 # Ranges first, so that a range is reported once, not also its two ends.
-_BODY = regex.compile(
+_BODY: Final = regex.compile(
     "(?:" + "|".join([*_RANGES, *(_slot(s, "a_") for s in _SINGLES)]) + ")", regex.VERBOSE
 )
 # What _BODY matches where no range can: every range has a separator (_SEP) after its start.
-_SINGLE_BODY = regex.compile(
+_SINGLE_BODY: Final = regex.compile(
     "(?:" + "|".join(_slot(s, "a_") for s in _SINGLES) + ")", regex.VERBOSE
 )
-_RANGE_SEPARATORS = ("ถึง", "-", "\u2013", "\u2014")  # what _SEP needs: จนถึง ends in ถึง
-_DIGIT = re.compile("[0-9]")  # every form has a year: no digit, no date
+_RANGE_SEPARATORS: Final = ("ถึง", "-", "\u2013", "\u2014")  # what _SEP needs: จนถึง ends in ถึง
+_DIGIT: Final = re.compile("[0-9]")  # every form has a year: no digit, no date
 # What _MATCH_TABLE changes. Searched for one by one (has_any): 2 µs per document, the
 # pattern ``[\u0e50-\u0e59\u200b]`` took 22 (normalised text has none of them).
-_TRANSLATED = "".join(map(chr, _MATCH_TABLE))
+_TRANSLATED: Final = "".join(map(chr, _MATCH_TABLE))
 # A cheap test run before the full pattern: every form has a month name or abbreviation
 # (full names end in คม, ยน, พันธ; abbreviations are letters around a dot, or one of the
 # dotless ones), a numeric or ISO date (two separators), or a year after พ.ศ./ค.ศ. (ศ),
 # ปีงบ or เดือน. A line with none of these (``1.00``, ``100 / 100``) has no date.
-_MAYBE_DATE = re.compile(
+_MAYBE_DATE: Final = re.compile(
     r"\d[/.\-]\d{1,2}[/.\-]\d|คม|ยน|พันธ|[\u0e01-\u0e4e]\.\s?[ก-ฮ]|ศ|ปีงบ|เดือน|"
     r"(?:มค|กพ|มีค|เมย|พค|มิย|กค|สค|กย|ตค|พย|ธค)"
 )
 # A day and a year around a word that is no month we know (``11 ตุลา 2562``).
-_UNKNOWN_MONTH = regex.compile(
+_UNKNOWN_MONTH: Final = regex.compile(
     rf"""{_slot(_PREFIX, "a_")}[0-9]{{1,2}}\s*(?P<word>{_THAI_LETTER}[\u0e01-\u0e4e.\s]*?)
     \s*{_ERA_OPT}(?:[0-9]{{4}}|[0-9]{{2}})""",
     regex.VERBOSE,
@@ -441,7 +444,7 @@ def find_dates(text: str) -> list[DateMention]:
 #: Joins lines searched in one pass. No pattern consumes it, and every lookaround sees it as
 #: it sees the start or the end of a string (not a digit, a letter, a dot or a space), so a
 #: pass over lines joined by it finds what a pass over each line finds.
-_LINE_JOIN = "\x00"
+_LINE_JOIN: Final = "\x00"
 
 
 def find_dates_in_lines(lines: Sequence[str]) -> list[tuple[int, DateMention]]:
