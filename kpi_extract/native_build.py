@@ -70,11 +70,13 @@ def _compile() -> None:
     from setuptools.dist import Distribution  # type: ignore[import-untyped]  # noqa: PLC0415
 
     paths = [str(source(name).relative_to(ROOT)) for name in MODULES]
-    # multi_file: one C file per module, compiled two at a time, instead of one large file.
+    # multi_file: one C file per module, not one file of all of them, for gcc to compile.
     extensions = mypycify(paths, group_name=GROUP, target_dir=str(BUILD / "c"), multi_file=True)
     # Not setuptools.setup(), which would read pyproject.toml as this package's own build.
     dist = Distribution({"name": GROUP, "ext_modules": extensions})
     dist.script_args = ["build_ext", "--build-lib", str(BUILD / "lib")]
+    # --parallel builds the modules' stubs side by side; the shared library of their code,
+    # most of the build, is one extension and compiles its files one after the other.
     dist.script_args += ["--build-temp", str(BUILD / "tmp"), "--parallel", str(os.cpu_count() or 1)]
     dist.parse_command_line()
     dist.run_commands()

@@ -123,3 +123,42 @@ def test_compiled_and_source_modules_write_the_same_dataset(tmp_path: Path) -> N
     compiled, source = snapshot(tmp_path / "compiled"), snapshot(tmp_path / "source")
     assert sum(map(len, compiled.values())) > 1000  # rows in every table of a real run
     assert compiled == source
+
+
+def test_a_failed_build_leaves_no_manifest_and_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kpi_extract import native_build  # noqa: PLC0415
+
+    build = tmp_path / "native"
+    for module in (native, native_build):
+        monkeypatch.setattr(module, "BUILD", build)
+        monkeypatch.setattr(module, "MANIFEST", build / "manifest.json")
+    monkeypatch.setattr(native_build, "LOG", tmp_path / "native-build.log")
+
+    def fails(*args: object, **kwargs: object) -> subprocess.CompletedProcess[bytes]:
+        (tmp_path / "native-build.log").write_text("gcc: error: no such compiler\n", "utf-8")
+        return subprocess.CompletedProcess(["cc"], 1)
+
+    monkeypatch.setattr(subprocess, "run", fails)
+    assert native_build.build() == 0  # make goes on: the modules run from source
+    assert not build.exists()
+    assert native.stale() == "not built (make native builds them)"
+    err = capsys.readouterr().err
+    assert "build failed, modules run from source" in err
+    assert "gcc: error: no such compiler" in err
+
+
+def test_an_up_to_date_build_is_not_redone(
+    build_copy: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kpi_extract import native_build  # noqa: PLC0415
+
+    monkeypatch.setattr(native_build, "BUILD", build_copy)
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("compiled again")
+
+    monkeypatch.setattr(subprocess, "run", never)
+    assert native_build.build() == 0
+    assert capsys.readouterr().out == "kpi_extract.native: compiled modules up to date\n"
