@@ -37,7 +37,6 @@ from typing import Any, Final
 
 ROOT: Final = Path(__file__).resolve().parent.parent
 BUILD: Final = ROOT / "build" / "native"
-MANIFEST: Final = BUILD / "manifest.json"
 #: Set (to anything but an empty string) to run every module from source.
 PURE_ENV: Final = "KPI_EXTRACT_PURE"
 #: The shared library holding the compiled code; each module is a small stub that imports it.
@@ -130,9 +129,14 @@ def expected() -> dict[str, Any]:
     }
 
 
+def manifest() -> Path:
+    """The build's manifest: what it was built from (:func:`expected` at the time)."""
+    return BUILD / "manifest.json"
+
+
 def _read_manifest() -> dict[str, Any] | None:
     try:
-        data: dict[str, Any] = json.loads(MANIFEST.read_text("utf-8"))
+        data: dict[str, Any] = json.loads(manifest().read_text("utf-8"))
     except (OSError, ValueError):
         return None
     return data

@@ -18,10 +18,10 @@ import time
 from typing import Final
 
 from kpi_extract import native
-from kpi_extract.native import BUILD, GROUP, MANIFEST, MODULES, ROOT, source
+from kpi_extract.native import GROUP, MODULES, ROOT, source
 
 #: The compiler's and mypyc's output, kept for when a build fails.
-LOG: Final = BUILD.parent / "native-build.log"
+LOG: Final = ROOT / "build" / "native-build.log"
 
 
 def build(*, force: bool = False) -> int:
@@ -35,8 +35,8 @@ def build(*, force: bool = False) -> int:
     if not force and native.stale() is None:
         print("kpi_extract.native: compiled modules up to date")
         return 0
-    shutil.rmtree(BUILD, ignore_errors=True)
-    BUILD.mkdir(parents=True)
+    shutil.rmtree(native.BUILD, ignore_errors=True)
+    native.BUILD.mkdir(parents=True)
     started = time.monotonic()
     with LOG.open("w", encoding="utf-8") as log:
         done = subprocess.run(
@@ -48,7 +48,7 @@ def build(*, force: bool = False) -> int:
             check=False,
         )
     if done.returncode != 0:
-        shutil.rmtree(BUILD, ignore_errors=True)
+        shutil.rmtree(native.BUILD, ignore_errors=True)
         tail = LOG.read_text("utf-8", errors="replace").splitlines()[-5:]
         print(
             f"kpi_extract.native: build failed, modules run from source ({LOG}):", file=sys.stderr
@@ -58,7 +58,7 @@ def build(*, force: bool = False) -> int:
     if native.expected() != expected:
         print("kpi_extract.native: sources changed during the build: not used", file=sys.stderr)
         return 0
-    MANIFEST.write_text(json.dumps(expected, indent=1, sort_keys=True), "utf-8")
+    native.manifest().write_text(json.dumps(expected, indent=1, sort_keys=True), "utf-8")
     seconds = time.monotonic() - started
     print(f"kpi_extract.native: compiled {len(MODULES)} modules in {seconds:.0f} s")
     return 0
@@ -71,13 +71,20 @@ def _compile() -> None:
 
     paths = [str(source(name).relative_to(ROOT)) for name in MODULES]
     # multi_file: one C file per module, not one file of all of them, for gcc to compile.
-    extensions = mypycify(paths, group_name=GROUP, target_dir=str(BUILD / "c"), multi_file=True)
+    extensions = mypycify(
+        paths, group_name=GROUP, target_dir=str(native.BUILD / "c"), multi_file=True
+    )
     # Not setuptools.setup(), which would read pyproject.toml as this package's own build.
     dist = Distribution({"name": GROUP, "ext_modules": extensions})
-    dist.script_args = ["build_ext", "--build-lib", str(BUILD / "lib")]
+    dist.script_args = ["build_ext", "--build-lib", str(native.BUILD / "lib")]
     # --parallel builds the modules' stubs side by side; the shared library of their code,
     # most of the build, is one extension and compiles its files one after the other.
-    dist.script_args += ["--build-temp", str(BUILD / "tmp"), "--parallel", str(os.cpu_count() or 1)]
+    dist.script_args += [
+        "--build-temp",
+        str(native.BUILD / "tmp"),
+        "--parallel",
+        str(os.cpu_count() or 1),
+    ]
     dist.parse_command_line()
     dist.run_commands()
 

@@ -41,12 +41,11 @@ def test_the_compiled_modules_are_what_python_loads_when_built() -> None:
 def build_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fake build in ``tmp_path`` that matches the sources; native's paths point at it."""
     build = tmp_path / "native"
+    monkeypatch.setattr(native, "BUILD", build)
     for name in (*native.MODULES, f"{native.GROUP}__mypyc"):
-        monkeypatch.setattr(native, "BUILD", build)
         binary = native.binary(name)
         binary.parent.mkdir(parents=True, exist_ok=True)
         binary.write_bytes(b"")
-    monkeypatch.setattr(native, "MANIFEST", build / "manifest.json")
     (build / "manifest.json").write_text(json.dumps(native.expected()), "utf-8")
     return build
 
@@ -131,9 +130,7 @@ def test_a_failed_build_leaves_no_manifest_and_says_why(
     from kpi_extract import native_build  # noqa: PLC0415
 
     build = tmp_path / "native"
-    for module in (native, native_build):
-        monkeypatch.setattr(module, "BUILD", build)
-        monkeypatch.setattr(module, "MANIFEST", build / "manifest.json")
+    monkeypatch.setattr(native, "BUILD", build)
     monkeypatch.setattr(native_build, "LOG", tmp_path / "native-build.log")
 
     def fails(*args: object, **kwargs: object) -> subprocess.CompletedProcess[bytes]:
@@ -153,8 +150,6 @@ def test_an_up_to_date_build_is_not_redone(
     build_copy: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from kpi_extract import native_build  # noqa: PLC0415
-
-    monkeypatch.setattr(native_build, "BUILD", build_copy)
 
     def never(*args: object, **kwargs: object) -> None:
         raise AssertionError("compiled again")
