@@ -45,7 +45,7 @@ _COMPRESSION: Final = "zstd"
 #: documents), written in 20% less time.
 _LEVEL: Final = 1
 _PLACEHOLDER: Final = "part-empty"
-#: Parts a run keeps open at once (one per table and fiscal year); past it, the least
+#: Part files a run keeps open at once (one per table and fiscal year); past it, the least
 #: recently written is finished, so that hundreds of fiscal years cannot exhaust file handles.
 MAX_OPEN_PARTS: Final = 64
 #: A part holds its rows (as Arrow) until they reach this size, then writes one row group:
@@ -244,13 +244,20 @@ class Store:
 
 
 @dataclass(slots=True)
-class _OpenPart:
-    """A part file being written, closed at the next commit; rows held for its row group."""
+class _Part:
+    """Rows of one table and fiscal year staged by a run, bound for one part file.
+
+    The rows are held (as Arrow) until they make a row group; the file and its writer are
+    opened by the first row group written, not by the first row held: a run whose batches
+    mix many fiscal years holds a few rows of each without a file open for each.
+    """
 
     name: str
+    folder: str
     relative: str
-    handle: BinaryIO
-    writer: pq.ParquetWriter
+    path: Path
+    handle: BinaryIO | None = None
+    writer: pq.ParquetWriter | None = None
     held: list[pa.Table] = field(default_factory=list)
     held_bytes: int = 0
 
@@ -263,6 +270,15 @@ class _OpenPart:
         """Write the held rows as one row group; return the bytes no longer held."""
         released = self.held_bytes
         if self.held:
+            if self.writer is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self.handle = self.path.open("wb")
+                self.writer = pq.ParquetWriter(
+                    self.handle,
+                    TABLES[self.name].with_metadata(),
+                    compression=_COMPRESSION,
+                    compression_level=_LEVEL,
+                )
             self.writer.write_table(pa.concat_tables(self.held))
         self.held, self.held_bytes = [], 0
         return released
@@ -270,14 +286,23 @@ class _OpenPart:
     def close(self) -> int:
         """Write what is held, close the file durably; return the bytes no longer held."""
         released = self.flush()
-        self.writer.close()
-        self.handle.flush()
-        os.fsync(self.handle.fileno())
-        self.handle.close()
+        if self.writer is not None and self.handle is not None:
+            self.writer.close()
+            self.handle.flush()
+            os.fsync(self.handle.fileno())
+            self.handle.close()
         return released
 
+    def abandon(self) -> None:
+        """Close the file without caring what is in it (the run is discarded)."""
+        if self.writer is not None:
+            with contextlib.suppress(Exception):
+                self.writer.close()
+        if self.handle is not None:
+            self.handle.close()
 
-def _held(part: _OpenPart) -> int:
+
+def _held(part: _Part) -> int:
     return part.held_bytes
 
 
@@ -292,8 +317,9 @@ class Transaction:
         self.removals: dict[str, set[str]] = {name: set() for name in TABLES}
         self.fresh: set[str] = set()  # parts written by this run: never filtered
         self.sequence = 0
-        self.open: dict[str, _OpenPart] = {}  # partition folder -> its growing part
-        self.held_bytes = 0  # rows held by the open parts, not yet written
+        self.growing: dict[str, _Part] = {}  # partition folder -> its part, until the commit
+        self.writing: dict[str, _Part] = {}  # growing parts with a file open, by last write
+        self.held_bytes = 0  # rows held by the growing parts, not yet written
 
     def write(self, name: str, rows: list[dict[str, Any]]) -> None:
         """Stage ``rows`` (dicts) of table ``name`` (see :meth:`write_table`)."""
@@ -317,34 +343,41 @@ class Transaction:
             if table_def.partitioned:
                 folder += f"/fiscal_year_be={NULL_PARTITION if year is None else year}"
             try:
-                part = self.open.pop(folder, None) or self._open_part(name, folder)
-                self.open[folder] = part  # the most recently used last
+                part = self.growing.get(folder) or self._new_part(name, folder)
                 part.hold(group)
                 self.held_bytes += group.nbytes
                 if part.held_bytes >= ROW_GROUP_BYTES:
-                    self.held_bytes -= part.flush()
+                    self._flush(part)
                 while self.held_bytes > MAX_HELD_BYTES:
-                    self.held_bytes -= max(self.open.values(), key=_held).flush()
+                    self._flush(max(self.growing.values(), key=_held))
             except OSError as exc:
                 raise OutputError("output", f"cannot write {self.staging}: {exc}") from None
             checkpoint("staged")
 
-    def _open_part(self, name: str, folder: str) -> _OpenPart:
-        if len(self.open) >= MAX_OPEN_PARTS:  # many fiscal years: finish the oldest part
-            self._finish(self.open.pop(next(iter(self.open))))
+    def _new_part(self, name: str, folder: str) -> _Part:
         self.sequence += 1
         relative = f"{folder}/part-{self.run}-{self.sequence:06d}.parquet"
-        path = self.staging / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle = path.open("wb")
-        writer = pq.ParquetWriter(
-            handle, TABLES[name].with_metadata(), compression=_COMPRESSION, compression_level=_LEVEL
-        )
-        return _OpenPart(name, relative, handle, writer)
+        part = self.growing[folder] = _Part(name, folder, relative, self.staging / relative)
+        return part
 
-    def _finish(self, part: _OpenPart) -> None:
-        self.held_bytes -= part.close()
-        self.staged[part.name].append(part.relative)
+    def _flush(self, part: _Part) -> None:
+        """Write ``part``'s held rows, opening its file if it has none.
+
+        At most :data:`MAX_OPEN_PARTS` parts have a file open: past it, the least recently
+        written is finished (hundreds of fiscal years cannot exhaust file handles), and rows
+        of its table and year that come later go to a new part. Parts that only hold rows
+        have no file: a run mixing 74 tables and years in every batch of 10,000 documents
+        had finished and reopened ~73 parts per batch (1,291 parts, 37 MB, against 81 parts
+        and 19 MB for the same documents sorted by layout).
+        """
+        if part.writer is None and len(self.writing) >= MAX_OPEN_PARTS:
+            oldest = self.writing.pop(next(iter(self.writing)))
+            del self.growing[oldest.folder]
+            self.held_bytes -= oldest.close()
+            self.staged[oldest.name].append(oldest.relative)
+        self.held_bytes -= part.flush()
+        self.writing.pop(part.folder, None)
+        self.writing[part.folder] = part  # the most recently written last
 
     def _finish_parts(self) -> None:
         """Close every growing part: it is complete and can be committed.
@@ -354,13 +387,13 @@ class Transaction:
         A run of 1,000 documents ends with every row it parsed still held: closing its
         parts took 0.15-0.18 s one at a time, 0.08-0.13 s two at a time (AMD EPYC).
         """
-        parts = list(self.open.values())
+        parts = list(self.growing.values())
         try:
             with ThreadPoolExecutor(FINISH_THREADS, thread_name_prefix="kpi-finish") as pool:
-                released = list(pool.map(_OpenPart.close, parts))
+                released = list(pool.map(_Part.close, parts))
         except OSError as exc:
             raise OutputError("output", f"cannot write {self.staging}: {exc}") from None
-        self.open = {}
+        self.growing, self.writing = {}, {}
         self.held_bytes -= sum(released)
         for part in parts:
             self.staged[part.name].append(part.relative)
@@ -468,11 +501,9 @@ class Transaction:
 
     def discard(self) -> None:
         """Forget what this run staged (after an error)."""
-        for part in self.open.values():
-            with contextlib.suppress(Exception):
-                part.writer.close()
-            part.handle.close()
-        self.open = {}
+        for part in self.growing.values():
+            part.abandon()
+        self.growing, self.writing = {}, {}
         self.held_bytes = 0
         shutil.rmtree(self.staging, ignore_errors=True)
 

@@ -145,7 +145,7 @@ def test_unknown_fiscal_year_has_its_own_partition(tmp_path: Path) -> None:
         (64, 4 << 20, 64 << 20, 1),  # the defaults: every batch's rows in one row group
         (64, 1, 64 << 20, 7),  # a row group as soon as a batch's rows are held
         (64, 4 << 20, 1, 7),  # the cap on held rows writes them at every batch
-        (1, 4 << 20, 64 << 20, None),  # one open part: parts finished and reopened
+        (1, 1, 64 << 20, None),  # one file open, a row group per batch: parts finished early
     ],
 )
 def test_batches_of_a_run_share_one_part_per_table_and_year(

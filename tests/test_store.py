@@ -9,7 +9,7 @@ import pytest
 
 from kpi_extract.errors import OutputError
 from kpi_extract.schema import TABLES
-from kpi_extract.store import Store, Transaction, _by_year, _OpenPart, read_table
+from kpi_extract.store import Store, Transaction, _by_year, _Part, read_table
 
 
 def test_rows_by_year_keep_their_order_and_nulls_have_their_own_partition() -> None:
@@ -44,14 +44,14 @@ def test_a_commit_closes_every_part_at_once_and_commits_each(
     with store.locked():
         tx = store.begin()
         _stage_three_years(tx)
-        opened = [part.relative for part in tx.open.values()]
+        opened = [part.relative for part in tx.growing.values()]
         assert [p.split("/")[1] for p in opened] == [
             "fiscal_year_be=2565",
             "fiscal_year_be=2563",
             "fiscal_year_be=2564",
         ]
         tx.commit()
-    assert tx.open == {} and tx.held_bytes == 0
+    assert tx.growing == tx.writing == {} and tx.held_bytes == 0
     assert store.manifest()["parts"]["warnings"] == sorted(opened)
     table = read_table(tmp_path / "out", "warnings")
     assert sorted(
@@ -68,14 +68,79 @@ def test_a_part_that_cannot_be_closed_fails_the_commit_and_leaves_no_generation(
 ) -> None:
     store = Store(tmp_path / "out")
 
-    def full_disk(part: _OpenPart) -> int:
+    def full_disk(part: _Part) -> int:
         raise OSError(28, "No space left on device")
 
     with store.locked():
         tx = store.begin()
         _stage_three_years(tx)
-        monkeypatch.setattr(_OpenPart, "close", full_disk)
+        monkeypatch.setattr(_Part, "close", full_disk)
         with pytest.raises(OutputError, match="No space left on device"):
             tx.commit()
         tx.discard()
     assert store.current_dir() is None and not tx.staging.exists()
+
+
+def _stage_years_in_turn(tx: Transaction, years: range, rounds: int) -> list[tuple[str, int]]:
+    """Rows of ``years`` one after the other, ``rounds`` times (batches mixing years)."""
+    names = TABLES["warnings"].schema.names
+    staged = []
+    for turn in range(rounds):
+        for year in years:
+            doc_id = f"d{year}-{turn}"
+            row = dict.fromkeys(names) | {"doc_id": doc_id, "fiscal_year_be": year, "code": "x"}
+            tx.write("warnings", [row])
+            staged.append((doc_id, year))
+    return staged
+
+
+def _committed(store: Store) -> list[tuple[str, int]]:
+    table = read_table(store.root, "warnings")
+    pairs = zip(table["doc_id"].to_pylist(), table["fiscal_year_be"].to_pylist(), strict=True)
+    # A row missing either value is dropped here and so fails the comparison with the staged.
+    return sorted((d, y) for d, y in pairs if d is not None and y is not None)
+
+
+def test_more_years_than_open_files_still_make_one_part_per_year(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Held rows need no file: 5 years in turn with 2 files allowed open, and no row group
+    # due before the commit, give 5 parts, not a part per year and round.
+    monkeypatch.setattr("kpi_extract.store.MAX_OPEN_PARTS", 2)
+    store = Store(tmp_path / "out")
+    with store.locked():
+        tx = store.begin()
+        staged = _stage_years_in_turn(tx, range(2561, 2566), rounds=4)
+        assert len(tx.growing) == 5 and tx.writing == {}
+        assert not tx.staging.exists()  # nothing written yet
+        tx.commit()
+    parts = store.manifest()["parts"]["warnings"]
+    assert [p.split("/")[1] for p in parts] == [f"fiscal_year_be={y}" for y in range(2561, 2566)]
+    assert _committed(store) == sorted(staged)
+
+
+def test_past_the_open_files_the_least_recently_written_part_is_finished(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A row group at every row: each year's part needs its file at once; with 2 open, the
+    # third year finishes the first, whose next rows go to a new part.
+    monkeypatch.setattr("kpi_extract.store.MAX_OPEN_PARTS", 2)
+    monkeypatch.setattr("kpi_extract.store.ROW_GROUP_BYTES", 1)
+    store = Store(tmp_path / "out")
+    with store.locked():
+        tx = store.begin()
+        staged = _stage_years_in_turn(tx, range(2561, 2564), rounds=2)
+        assert list(tx.writing) == ["warnings/fiscal_year_be=2562", "warnings/fiscal_year_be=2563"]
+        assert len(tx.staged["warnings"]) == 4  # 2561, 2562, 2563 of round 0 and 2561 of round 1
+        assert tx.held_bytes == 0
+        tx.commit()
+    parts = store.manifest()["parts"]["warnings"]
+    assert [p.split("/")[1] for p in parts] == [
+        "fiscal_year_be=2561",
+        "fiscal_year_be=2561",
+        "fiscal_year_be=2562",
+        "fiscal_year_be=2562",
+        "fiscal_year_be=2563",
+        "fiscal_year_be=2563",
+    ]
+    assert _committed(store) == sorted(staged)
