@@ -15,6 +15,7 @@ runs the interpreter 30-50 times slower.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import re
 import shutil
@@ -23,8 +24,7 @@ import sys
 from pathlib import Path
 from typing import Final
 
-from kpi_extract.document import Task, process_chunk
-from kpi_extract.inputs import item_at
+from kpi_extract.lean import without_numpy_or_pandas
 from kpi_extract.synth import corpus_files
 
 ROOT: Final = Path(__file__).resolve().parent.parent
@@ -47,11 +47,33 @@ def in_generated_order(corpus: Path) -> list[Path]:
 
 
 def parse_first(corpus: Path, n: int) -> int:
-    """Run the first ``n`` documents of ``corpus`` through the workers' code; how many ran."""
+    """Run the first ``n`` documents of ``corpus`` through the workers' code; how many ran.
+
+    As a worker of ``convert`` runs them: the grammars compiled and the heap frozen before,
+    the automatic collector off, one collection after each chunk
+    (:func:`kpi_extract.batch.parse_in_worker`); the counted child also keeps numpy and
+    pandas out, as ``convert`` does (:mod:`kpi_extract.lean`). Before, pandas was loaded
+    by the first chunk and its 27,000 objects were neither frozen nor ever collected in a
+    worker. The collector's state is restored after.
+    """
+    from kpi_extract.batch import parse_in_worker  # noqa: PLC0415 (after lean, in the child)
+    from kpi_extract.document import Task  # noqa: PLC0415
+    from kpi_extract.grammar import load_grammars  # noqa: PLC0415
+    from kpi_extract.inputs import item_at  # noqa: PLC0415
+
     paths = in_generated_order(corpus)[:n]
     tasks = [Task(item_at(str(path)), None, None, None) for path in paths]
-    for start in range(0, len(tasks), CHUNK):
-        process_chunk(tasks[start : start + CHUNK])
+    load_grammars()
+    enabled = gc.isenabled()
+    gc.freeze()
+    gc.disable()
+    try:
+        for start in range(0, len(tasks), CHUNK):
+            parse_in_worker(tasks[start : start + CHUNK])
+    finally:
+        gc.unfreeze()
+        if enabled:
+            gc.enable()
     return len(tasks)
 
 
@@ -87,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--run", type=int, help=argparse.SUPPRESS)  # the counted child
     args = parser.parse_args(argv)
     if args.run is not None:
+        without_numpy_or_pandas()  # as convert's workers: before pyarrow is imported
         parse_first(args.corpus, args.run)
         return 0
     if shutil.which("valgrind") is None:

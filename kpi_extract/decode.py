@@ -111,14 +111,16 @@ def decode_bytes(data: bytes, *, source: str | None = None) -> Decoded:
     try:
         return _finish(data.decode("utf-8"), "utf-8", [], source, data)
     except UnicodeDecodeError as exc:
-        error = exc
-    if error.start >= len(data) - 3 and error.reason == "unexpected end of data":
+        # Where and why, not the exception: kept past this block, it would hold this frame
+        # through its traceback and the frame would hold it, a cycle only the collector frees.
+        start, reason = exc.start, exc.reason
+    if start >= len(data) - 3 and reason == "unexpected end of data":
         note = Diagnostic(
             "truncated_character",
-            f"input ends inside a UTF-8 character ({len(data) - error.start} byte(s) dropped)",
-            data.count(b"\n", 0, error.start) + 1,
+            f"input ends inside a UTF-8 character ({len(data) - start} byte(s) dropped)",
+            data.count(b"\n", 0, start) + 1,
         )
-        kept = data[: error.start]
+        kept = data[:start]
         return _finish(kept.decode("utf-8"), "utf-8", [note], source, kept)
     if not _UTF8_THAI_RE.search(data):  # no line is UTF-8 Thai: cp874 or refused
         return _cp874(data, source)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from functools import cache
 from pathlib import Path
 
 import pytest
 
-from kpi_extract import synth
+from kpi_extract import native, synth
 from kpi_extract.decode import decode_bytes
 from kpi_extract.errors import DecodeError
 from kpi_extract.normalise import normalise
@@ -37,3 +40,22 @@ def corpus_lines() -> tuple[str, ...]:
         except DecodeError:
             continue  # the samples of refused input
     return tuple(out)
+
+
+def run_fresh(code: str, *args: str, pure: bool) -> str:
+    """Run ``code`` in a fresh interpreter with ``args``; return what it printed.
+
+    The compiled modules, when built, or (``pure``) the sources: a process chooses once.
+    """
+    env = {k: v for k, v in os.environ.items() if k != native.PURE_ENV}
+    if pure:
+        env[native.PURE_ENV] = "1"
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+        cwd=ROOT,
+    )
+    return done.stdout.strip()

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from kpi_extract import native, synth
-from tests.conftest import ROOT, SAMPLES
+from tests.conftest import ROOT, SAMPLES, run_fresh
 from tests.test_convert import snapshot
 
 
@@ -95,21 +95,11 @@ def test_a_build_for_another_interpreter_or_incomplete_is_not_used(build_copy: P
 
 def _convert(inputs: Path, out: Path, *, pure: bool) -> str:
     """Convert in a fresh interpreter (compiled or from source); return what it loaded."""
-    env = {k: v for k, v in os.environ.items() if k != native.PURE_ENV}
-    if pure:
-        env[native.PURE_ENV] = "1"
     code = (
         "import sys; from kpi_extract import native; from kpi_extract.batch import convert; "
         "convert([sys.argv[1]], sys.argv[2], jobs=2); print(native.state)"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code, str(inputs), str(out)],
-        capture_output=True,
-        text=True,
-        check=True,
-        env=env,
-    )
-    return done.stdout.strip()
+    return run_fresh(code, str(inputs), str(out), pure=pure)
 
 
 def test_compiled_and_source_modules_write_the_same_dataset(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pyarrow as pa
@@ -63,8 +64,36 @@ def test_a_commit_closes_every_part_at_once_and_commits_each(
     ]
 
 
-def test_a_part_that_cannot_be_closed_fails_the_commit_and_leaves_no_generation(
+def test_every_part_is_durable_before_the_generation_is_published(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = Store(tmp_path / "out")
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    with store.locked():
+        tx = store.begin()
+        _stage_three_years(tx)
+        staged = {part.path.name for part in tx.growing.values()}
+        assert len(staged) == 3
+        tx.commit()
+    current = store.current_dir()
+    assert current is not None
+    written = {p.name for p in current.rglob("part-*.parquet") if "empty" not in p.name}
+    assert written == staged
+    synced_names = [Path(p).name for p in synced]
+    published = synced_names.index("_manifest.json")
+    assert staged <= set(synced_names[:published])  # each part before the manifest
+
+
+@pytest.mark.parametrize("step", ["write_out", "sync"])
+def test_a_part_that_cannot_be_closed_fails_the_commit_and_leaves_no_generation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, step: str
 ) -> None:
     store = Store(tmp_path / "out")
 
@@ -74,7 +103,7 @@ def test_a_part_that_cannot_be_closed_fails_the_commit_and_leaves_no_generation(
     with store.locked():
         tx = store.begin()
         _stage_three_years(tx)
-        monkeypatch.setattr(_Part, "close", full_disk)
+        monkeypatch.setattr(_Part, step, full_disk)
         with pytest.raises(OutputError, match="No space left on device"):
             tx.commit()
         tx.discard()
