@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import itertools
 import json
 import os
 import platform
@@ -378,6 +379,45 @@ def _corpus(work: Path, size: int, seed: int) -> tuple[Path, int]:
     return corpus, int(marker.read_text())
 
 
+def flatness(results: list[RunResult]) -> list[str]:
+    """How the cost per document moves with the corpus's size, one row per ``--jobs``.
+
+    The wall milliseconds per document of each corpus, the smallest against the largest,
+    and the marginal cost between consecutive corpora, ``(seconds_b - seconds_a) /
+    (docs_b - docs_a)``: what one more document costs, with the run's fixed cost (start-up,
+    the last commit) cancelled out. The fixed cost is what is left of the smallest run at
+    that marginal cost: ``seconds_a - docs_a * marginal``.
+    """
+    by_jobs: dict[int, list[RunResult]] = {}
+    for r in sorted(results, key=lambda r: (r.jobs, r.docs)):
+        by_jobs.setdefault(r.jobs, []).append(r)
+    sizes = sorted({r.docs for r in results})
+    if len(sizes) < 2:
+        return []
+    pairs = list(itertools.pairwise(sizes))
+    header = (
+        "| jobs | "
+        + " | ".join(f"{n:,}" for n in sizes)
+        + f" | {sizes[0]:,} against {sizes[-1]:,} | "
+        + " | ".join(f"marginal {a:,} -> {b:,}" for a, b in pairs)
+        + f" | fixed cost s ({sizes[0]:,} -> {sizes[1]:,}) |"
+    )
+    out = [header, "|" + " ---: |" * (len(sizes) + len(pairs) + 3)]
+    for jobs, rows in by_jobs.items():
+        by_size = {r.docs: r for r in rows}
+        if set(by_size) != set(sizes):
+            continue
+        cells = [f"{by_size[n].ms_per_doc:.2f}" for n in sizes]
+        smallest, largest = by_size[sizes[0]].ms_per_doc, by_size[sizes[-1]].ms_per_doc
+        cells.append(f"{100 * (smallest / largest - 1):+.0f} %")
+        marginal = [1000 * (by_size[b].seconds - by_size[a].seconds) / (b - a) for a, b in pairs]
+        cells += [f"{m:.2f}" for m in marginal]
+        first = by_size[sizes[0]]
+        cells.append(f"{first.seconds - first.docs * marginal[0] / 1000:.2f}")
+        out.append(f"| {jobs} | " + " | ".join(cells) + " |")
+    return out
+
+
 def render(
     results: list[RunResult],
     stage_ms: dict[str, float],
@@ -416,6 +456,17 @@ def render(
             f"{quarters} | {r.peak_rss_mb:.0f} | {r.floor_seconds:.1f} | "
             f"{r.seconds / r.floor_seconds:.1f} | {r.probe_ms:.2f} |"
         )
+    table = flatness(results)
+    if table:
+        out += [
+            "",
+            "Cost per document by corpus size (wall ms per document; marginal: between two "
+            "corpora, what one more document costs, the fixed cost of a run cancelled out; "
+            "fixed cost: what the smallest run spent beyond its documents at that marginal "
+            "cost):",
+            "",
+            *table,
+        ]
     out += ["", "Per stage, one process, milliseconds per document:", ""]
     out.append("| " + " | ".join(stage_ms) + " | total |")
     out.append("|" + " ---: |" * (len(stage_ms) + 1))
