@@ -40,7 +40,7 @@ def die_with_parent() -> None:
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):  # not Linux: workers end when their pipe closes
+    except (OSError, AttributeError, TypeError):  # not Linux: they end when their pipe closes
         return
     if os.getppid() == 1:  # the parent died before prctl took effect
         os._exit(1)

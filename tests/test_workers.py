@@ -7,7 +7,11 @@ not lost and not reported as failed.
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -134,3 +138,54 @@ def test_each_worker_runs_the_initializer_first_a_replaced_one_too() -> None:
         pool.close()
     assert before == ["a:initializer"] and after == ["b:initializer"]
     assert _STARTED_BY == []  # it ran in the workers, not here
+
+
+_ORPHAN = r"""
+import os, sys, time
+from kpi_extract.workers import Pool
+
+def pid_or_sleep(seconds: int) -> int:
+    time.sleep(seconds)  # the second task: busy, not reading its pipe, when the parent dies
+    return os.getpid()
+
+def failed(task: int, reason: str) -> int:
+    return -1
+
+pool = Pool(1, pid_or_sleep, failed, 300.0)
+pool.submit(0)
+pool.submit(120)
+print(pool.next()[1], flush=True)
+time.sleep(1)  # the worker is in the second task
+print("busy", flush=True)
+time.sleep(120)  # killed before
+"""
+
+
+def test_a_worker_dies_with_the_process_that_started_it(tmp_path: Path) -> None:
+    parent = subprocess.Popen(
+        [sys.executable, "-c", _ORPHAN], stdout=subprocess.PIPE, text=True, cwd=tmp_path
+    )
+    try:
+        assert parent.stdout is not None
+        worker = int(parent.stdout.readline())
+        assert parent.stdout.readline() == "busy\n"
+        assert worker != parent.pid and _alive(worker)
+    finally:
+        parent.kill()
+        parent.wait()
+    deadline = time.monotonic() + 10
+    while _alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    survived = _alive(worker)
+    if survived:
+        os.kill(worker, signal.SIGKILL)  # not left behind by a failing test
+    assert not survived
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, dead but not reaped, does not count)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
