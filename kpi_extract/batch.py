@@ -36,8 +36,8 @@ from typing import Any, Final
 
 import pyarrow as pa
 
-from kpi_extract.audit import DATASET_SCOPE, audit_conflicts
-from kpi_extract.audit.dataset import conflict_candidates, dataset_findings
+from kpi_extract.audit import DATASET_SCOPE
+from kpi_extract.audit.dataset import conflicts_by_year, dataset_finding_ids
 from kpi_extract.distributed import DaskPool
 from kpi_extract.document import Chunk, Outcome, Task, chunk_failed, process_chunk
 from kpi_extract.faults import checkpoint
@@ -260,15 +260,36 @@ class _Run:
         self.orphaned.update(self.index.sharing(doc_id, path))
 
 
-def refresh_conflicts(store: Store, tx: Transaction) -> int:
-    """Recompute the dataset-wide findings (``kpi_conflict``); commit only if they changed."""
-    fresh = audit_conflicts(conflict_candidates(store))
-    current = dataset_findings(store)
-    ids = sorted(f["finding_id"] for f in fresh)
-    if ids != sorted(f["finding_id"] for f in current):
+def refresh_conflicts(store: Store) -> int:
+    """Recompute the dataset-wide findings (``kpi_conflict``); commit only if they changed.
+
+    One fiscal year at a time (:func:`~kpi_extract.audit.dataset.conflicts_by_year`): each
+    year's findings are staged in a transaction of their own and compared with the ids
+    stored for that year; the transaction is discarded if no year differs. Return the
+    generation the dataset is at.
+    """
+    stored = store.parts_by_year("audit_findings")
+    tx = store.begin()
+    try:
+        changed = False
+        years = set()
+        for year, findings in conflicts_by_year(store):
+            years.add(year)
+            tx.write("audit_findings", findings)
+            fresh = sorted(f["finding_id"] for f in findings)
+            changed = changed or fresh != sorted(dataset_finding_ids(stored.get(year, [])))
+        # A year with stored conflicts and no KPI rows left: its findings are gone.
+        changed = changed or any(
+            dataset_finding_ids(parts) for year, parts in stored.items() if year not in years
+        )
+        if not changed:
+            tx.discard()
+            return int(store.manifest()["generation"])
         tx.remove("audit_findings", {DATASET_SCOPE})
-        tx.write("audit_findings", fresh)
-    return tx.commit()
+        return tx.commit()
+    except BaseException:
+        tx.discard()
+        raise
 
 
 def convert(
@@ -326,7 +347,7 @@ def convert(
         finally:
             run.index.close()
         run.tx.commit()
-        run.summary.generation = refresh_conflicts(store, run.tx)
+        run.summary.generation = refresh_conflicts(store)
         store.collect_garbage()
     run.summary.elapsed = time.monotonic() - started
     return run.summary

@@ -11,13 +11,27 @@ import pyarrow as pa
 import pytest
 
 from kpi_extract import parse_file
-from kpi_extract.audit import ALL_RULES, RULES, audit_conflicts, audit_tables, audit_view
+from kpi_extract.audit import (
+    ALL_RULES,
+    DATASET_SCOPE,
+    RULES,
+    audit_conflicts,
+    audit_tables,
+    audit_view,
+)
 from kpi_extract.audit import dataset as dataset_module
-from kpi_extract.audit.dataset import _shared_codes, conflict_candidates, recompute
+from kpi_extract.audit.dataset import (
+    _shared_codes,
+    conflict_candidates,
+    conflicts_by_year,
+    dataset_finding_ids,
+    recompute,
+)
 from kpi_extract.audit.views import View
-from kpi_extract.batch import convert
+from kpi_extract.batch import convert, refresh_conflicts
 from kpi_extract.cli import main
 from kpi_extract.rows import record_rows
+from kpi_extract.schema import TABLES
 from kpi_extract.store import Store, read_table
 from tests.conftest import SAMPLES, seed_path
 
@@ -437,3 +451,63 @@ def test_auditing_a_record_at_a_time_finds_what_auditing_a_year_at_once_finds(
     stored = read_table(audited, "audit_findings").to_pylist()
     assert sorted(f["finding_id"] for f in whole) == sorted(f["finding_id"] for f in stored)
     assert len(whole) == 10
+
+
+def _conflicting(tmp_path: Path) -> Path:
+    """A dataset where one KPI page is reported twice with two achieved values."""
+    page = (SAMPLES / "kpi_detail" / "b02_two_pages.txt").read_text(encoding="utf-8")
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "first.txt").write_text(page, encoding="utf-8")
+    (inputs / "again.txt").write_text(page.replace(":88.2000", ":80.0000"), encoding="utf-8")
+    out = tmp_path / "out"
+    convert([inputs], out, jobs=0)
+    return out
+
+
+def test_conflicts_come_one_fiscal_year_at_a_time(tmp_path: Path) -> None:
+    store = Store(_conflicting(tmp_path))
+    by_year = list(conflicts_by_year(store))
+    # The page holds two KPIs, of 2565 and 2566; only the one whose value differs conflicts.
+    assert [year for year, _ in by_year] == [2565, 2566]
+    conflicts = {year: sorted(Path(f["source"]).name for f in found) for year, found in by_year}
+    assert sorted(conflicts.values()) == [[], ["again.txt", "first.txt"]]
+    for year, found in by_year:
+        assert {f["fiscal_year_be"] for f in found} <= {year}
+        assert {f["rule_id"] for f in found} <= {"kpi_conflict"}
+    # The same findings as every year's candidates audited at once (what `audit` does).
+    every = audit_conflicts(conflict_candidates(store))
+    assert sorted(f["finding_id"] for _, found in by_year for f in found) == sorted(
+        f["finding_id"] for f in every
+    )
+
+
+def test_refreshing_unchanged_conflicts_makes_no_generation(tmp_path: Path) -> None:
+    store = Store(_conflicting(tmp_path))
+    generation = store.manifest()["generation"]
+    with store.locked():
+        assert refresh_conflicts(store) == generation
+    assert store.manifest()["generation"] == generation
+    assert not (store.state / "staging").exists() or not any((store.state / "staging").iterdir())
+
+
+def test_stored_conflicts_of_a_year_without_kpis_are_removed(tmp_path: Path) -> None:
+    store = Store(_conflicting(tmp_path))
+    stale = dict.fromkeys(TABLES["audit_findings"].schema.names) | {
+        "scope": DATASET_SCOPE,
+        "finding_id": "stale",
+        "rule_id": "kpi_conflict",
+        "fiscal_year_be": 2550,  # no KPI row of 2550 in the dataset
+        "values": [],
+        "lines": [],
+    }
+    with store.locked():
+        tx = store.begin()
+        tx.write("audit_findings", [stale])
+        generation = tx.commit()
+        assert "stale" in dataset_finding_ids(store.parts_by_year("audit_findings")[2550])
+        assert refresh_conflicts(store) == generation + 1
+    ids = read_table(store.root, "audit_findings", ["finding_id"]).column("finding_id")
+    assert "stale" not in ids.to_pylist()
+    conflicts = read_table(store.root, "audit_findings", ["rule_id"]).column("rule_id")
+    assert conflicts.to_pylist().count("kpi_conflict") == 2  # the real ones, kept
