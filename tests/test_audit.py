@@ -511,3 +511,14 @@ def test_stored_conflicts_of_a_year_without_kpis_are_removed(tmp_path: Path) -> 
     assert "stale" not in ids.to_pylist()
     conflicts = read_table(store.root, "audit_findings", ["rule_id"]).column("rule_id")
     assert conflicts.to_pylist().count("kpi_conflict") == 2  # the real ones, kept
+
+
+def test_conflicts_quote_the_same_lines_from_the_reduced_provenance(tmp_path: Path) -> None:
+    store = Store(_conflicting(tmp_path))
+    full = read_table(store.root, "kpis").to_pylist()  # every column, the whole provenance
+    shared = {(r["kpi_code"], r["fiscal_year_be"]) for r in conflict_candidates(store)}
+    rows = [r for r in full if (r["kpi_code"], r["fiscal_year_be"]) in shared]
+    assert len(rows) == 4 and all(len(r["provenance"]) > 2 for r in rows)
+    findings = audit_conflicts(conflict_candidates(store))
+    assert findings == audit_conflicts(rows)
+    assert all(f["lines"] for f in findings if f["rule_id"] == "kpi_conflict")

@@ -52,6 +52,8 @@ def _year_findings(
 
 _CONFLICT_COLUMNS = ["record_id", "doc_id", "source", "layout", "fiscal_year_be", "agency_code"]
 _CONFLICT_COLUMNS += ["kpi_code", "target_value", "target_unit", "achieved_value", "provenance"]
+#: The provenance entries a conflict quotes: the lines of the target and the achieved value.
+_QUOTED = ("target", "achieved")
 
 
 def conflict_candidates(store: Store) -> list[Row]:
@@ -92,7 +94,16 @@ def _year_candidates(partitions: dict[int | None, list[Path]], year: int | None)
     if len(shared) == 0:
         return []
     found = read_parts(parts, "kpis", _CONFLICT_COLUMNS, ("kpi_code", shared))
-    rows: list[Row] = found.to_pylist()
+    # Of the provenance, only the lines of the target and of the achieved value are quoted
+    # (audit_conflicts): the whole map as Python objects made a candidate 10 KB, 210 MB
+    # for the largest year of a 1,000,000-document dataset (21,185 candidates).
+    provenance = found.column("provenance")
+    quoted = {key: pc.map_lookup(provenance, key, "first").to_pylist() for key in _QUOTED}
+    rows: list[Row] = found.drop_columns(["provenance"]).to_pylist()
+    for index, row in enumerate(rows):
+        row["provenance"] = [
+            (key, lines[index]) for key, lines in quoted.items() if lines[index] is not None
+        ]
     return rows
 
 
