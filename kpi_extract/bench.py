@@ -363,10 +363,30 @@ def machine() -> str:
 
 
 def code() -> str:
-    """How the parsing stages ran: compiled (:mod:`kpi_extract.native`) or from source."""
+    """Which code ran: the commit, and the parsing stages compiled or from source."""
     if native.state == "compiled":
-        return f"the parsing stages compiled by mypyc ({len(native.MODULES)} modules)"
-    return f"every module run from source ({native.state.removeprefix('source: ')})"
+        how = f"the parsing stages compiled by mypyc ({len(native.MODULES)} modules)"
+    else:
+        how = f"every module run from source ({native.state.removeprefix('source: ')})"
+    return f"{commit()}, {how}"
+
+
+def commit() -> str:
+    """The checkout's commit, and whether tracked files differ from it (``unknown``: no git)."""
+    head = _git("rev-parse", "--short", "HEAD")
+    if head is None:
+        return "commit unknown"
+    changed = _git("status", "--porcelain", "--untracked-files=no")
+    return f"commit {head}" + (" with uncommitted changes" if changed else "")
+
+
+def _git(*args: str) -> str | None:
+    """What ``git args`` prints in the project's folder, stripped; None if it fails."""
+    try:
+        done = subprocess.run(["git", *args], check=False, cwd=ROOT, capture_output=True, text=True)
+    except OSError:  # no git
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
 
 
 def _corpus(work: Path, size: int, seed: int) -> tuple[Path, int]:

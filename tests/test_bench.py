@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,8 @@ from kpi_extract.bench import (
     _Measure,
     _timed_convert,
     _tree_memory_mb,
+    code,
+    commit,
     flatness,
     floor,
     measure_runs,
@@ -126,3 +129,17 @@ def test_the_floor_reads_every_file_once_untimed_then_once_timed(
     assert floor(tmp_path) > 0
     assert sorted(reads) == ["a.txt", "a.txt", "b.txt", "b.txt", "c.txt", "c.txt"]
     assert reads[:3] == reads[3:]  # all warmed before the timed pass
+
+
+def test_the_report_names_the_commit_it_measured() -> None:
+    head = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    if head.returncode != 0:
+        pytest.skip("not a git checkout")
+    assert commit().startswith(f"commit {head.stdout.strip()}")
+    assert code().startswith("commit ")
