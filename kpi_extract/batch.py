@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import itertools
 import os
 import time
 from collections import deque
@@ -31,6 +32,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Final
 
@@ -273,11 +275,13 @@ def refresh_conflicts(store: Store) -> int:
     try:
         changed = False
         years = set()
-        for year, findings in conflicts_by_year(store):
+        for year, slices in itertools.groupby(conflicts_by_year(store), key=itemgetter(0)):
+            ids: list[str] = []
+            for _, findings in slices:
+                tx.write("audit_findings", findings)
+                ids += (f["finding_id"] for f in findings)
             years.add(year)
-            tx.write("audit_findings", findings)
-            fresh = sorted(f["finding_id"] for f in findings)
-            changed = changed or fresh != sorted(dataset_finding_ids(stored.get(year, [])))
+            changed = changed or sorted(ids) != sorted(dataset_finding_ids(stored.get(year, [])))
         # A year with stored conflicts and no KPI rows left: its findings are gone.
         changed = changed or any(
             dataset_finding_ids(parts) for year, parts in stored.items() if year not in years

@@ -522,3 +522,27 @@ def test_conflicts_quote_the_same_lines_from_the_reduced_provenance(tmp_path: Pa
     findings = audit_conflicts(conflict_candidates(store))
     assert findings == audit_conflicts(rows)
     assert all(f["lines"] for f in findings if f["rule_id"] == "kpi_conflict")
+
+
+def test_a_year_s_conflicts_come_a_slice_of_codes_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = (SAMPLES / "kpi_detail" / "b02_two_pages.txt").read_text(encoding="utf-8")
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "first.txt").write_text(page, encoding="utf-8")
+    (inputs / "again.txt").write_text(page.replace(":88.2000", ":80.0000"), encoding="utf-8")
+    out = tmp_path / "out"
+    convert([inputs], out, jobs=0, fiscal_year=2570)  # both KPIs of the page in one year
+    store = Store(out)
+    whole = list(conflicts_by_year(store))
+    monkeypatch.setattr(dataset_module, "_CODES_AT_A_TIME", 1)
+    sliced = list(conflicts_by_year(store))
+    assert [year for year, _ in whole] == [2570]
+    assert [year for year, _ in sliced] == [2570, 2570]  # two codes, one at a time
+    assert sorted(f["finding_id"] for _, found in sliced for f in found) == sorted(
+        f["finding_id"] for _, found in whole for f in found
+    )
+    generation = store.manifest()["generation"]
+    with store.locked():
+        assert refresh_conflicts(store) == generation  # the slices of a year compared as one

@@ -54,56 +54,81 @@ _CONFLICT_COLUMNS = ["record_id", "doc_id", "source", "layout", "fiscal_year_be"
 _CONFLICT_COLUMNS += ["kpi_code", "target_value", "target_unit", "achieved_value", "provenance"]
 #: The provenance entries a conflict quotes: the lines of the target and the achieved value.
 _QUOTED = ("target", "achieved")
+#: KPI codes whose conflict candidates become Python rows at a time (a year's whole lot, at
+#: 1.6 KB a candidate, grows with the archive when its reports all fall in one year).
+_CODES_AT_A_TIME = 1000
 
 
 def conflict_candidates(store: Store) -> list[Row]:
     """The KPI rows whose code and fiscal year appear in more than one document.
 
-    Every year's at once: :func:`conflicts_by_year` holds one year's at a time.
+    Every year's at once: :func:`conflicts_by_year` holds a slice of a year's at a time.
     """
     partitions = store.parts_by_year("kpis")
-    return [row for year in _in_order(partitions) for row in _year_candidates(partitions, year)]
+    out: list[Row] = []
+    for year in _in_order(partitions):
+        table = _year_candidates(partitions, year)
+        out += _candidate_rows(table) if table is not None else []
+    return out
 
 
 def conflicts_by_year(store: Store) -> Iterator[tuple[int, list[Row]]]:
-    """The ``kpi_conflict`` findings of each fiscal year that has KPI rows, year by year.
+    """The ``kpi_conflict`` findings of the dataset: ``(fiscal year, findings)``, in order.
 
-    A conflict is between rows of one fiscal year, so a year's findings need only its
-    rows: memory is bounded by the largest year, not the archive. Holding every year's
-    candidates and findings at once took a 1,000,000-document run from about 300 MB to
-    2.1 GB (PSS) at its end (169,238 candidates, 167,913 findings).
+    A conflict is between rows of one KPI code in one fiscal year, so the findings are
+    made a slice of codes at a time (at most :data:`_CODES_AT_A_TIME` codes), years in
+    order, each year at least once (with no findings if it has no conflict). Only a
+    slice's candidates become Python rows; a year's are held as Arrow, without the
+    provenance a conflict does not quote. Holding every year's candidates and findings
+    as Python rows took a 1,000,000-document run from about 300 MB to 2.1 GB (PSS) at its
+    end (169,238 candidates, 167,913 findings).
     """
     partitions = store.parts_by_year("kpis")
     for year in _in_order(partitions):
-        if year is not None:
-            yield year, audit_conflicts(_year_candidates(partitions, year))
+        if year is None:
+            continue
+        table = _year_candidates(partitions, year)
+        if table is None:
+            yield year, []
+            continue
+        codes = pc.unique(table["kpi_code"]).sort()
+        for start in range(0, len(codes), _CODES_AT_A_TIME):
+            some = table.filter(
+                pc.is_in(table["kpi_code"], codes[start : start + _CODES_AT_A_TIME])
+            )
+            yield year, audit_conflicts(_candidate_rows(some))
 
 
-def _year_candidates(partitions: dict[int | None, list[Path]], year: int | None) -> list[Row]:
+def _year_candidates(partitions: dict[int | None, list[Path]], year: int | None) -> pa.Table | None:
     """One fiscal year's KPI rows whose code appears in more than one document of the year.
 
-    With plain Arrow kernels: a dataset scan and a ``group_by`` over the whole table took
-    the parent from 85 to 189 MB (PSS) at 100,000 documents, now 86 to 126. Only
-    candidates become Python objects (every row of a shared code, in any year, used to
-    become one first: 54,656 rows for 2,038 candidates).
+    None if there are none. Of the provenance, only the lines a conflict quotes are kept
+    (columns ``quoted_target`` and ``quoted_achieved``): the whole map as Python objects
+    made a candidate 10 KB, 210 MB for the largest year of a 1,000,000-document dataset
+    (21,185 candidates; 34 MB without it). With plain Arrow kernels: a dataset scan and a
+    ``group_by`` over the whole table took the parent from 85 to 189 MB (PSS) at 100,000
+    documents, now 86 to 126.
     """
     if year is None:
-        return []
+        return None
     parts = partitions[year]
     shared = _shared_codes(read_parts(parts, "kpis", ["kpi_code", "doc_id"]))
     if len(shared) == 0:
-        return []
+        return None
     found = read_parts(parts, "kpis", _CONFLICT_COLUMNS, ("kpi_code", shared))
-    # Of the provenance, only the lines of the target and of the achieved value are quoted
-    # (audit_conflicts): the whole map as Python objects made a candidate 10 KB, 210 MB
-    # for the largest year of a 1,000,000-document dataset (21,185 candidates).
     provenance = found.column("provenance")
-    quoted = {key: pc.map_lookup(provenance, key, "first").to_pylist() for key in _QUOTED}
-    rows: list[Row] = found.drop_columns(["provenance"]).to_pylist()
-    for index, row in enumerate(rows):
-        row["provenance"] = [
-            (key, lines[index]) for key, lines in quoted.items() if lines[index] is not None
-        ]
+    found = found.drop_columns(["provenance"])
+    for key in _QUOTED:
+        found = found.append_column(f"quoted_{key}", pc.map_lookup(provenance, key, "first"))
+    return found
+
+
+def _candidate_rows(table: pa.Table) -> list[Row]:
+    """Candidates of :func:`_year_candidates` as the rows :func:`audit_conflicts` reads."""
+    rows: list[Row] = table.to_pylist()
+    for row in rows:
+        quoted = [(key, row.pop(f"quoted_{key}")) for key in _QUOTED]
+        row["provenance"] = [(key, lines) for key, lines in quoted if lines is not None]
     return rows
 
 
