@@ -400,14 +400,21 @@ def test_audit_command_prints_a_ranked_summary_and_writes_html(
     assert "งดจัดกิจกรรม" in page  # the source lines are quoted
 
 
-def test_conflict_candidates_share_code_and_fiscal_year_not_the_code_alone(
-    tmp_path: Path,
-) -> None:
+def _conflicting_inputs(tmp_path: Path) -> Path:
+    """``first.txt`` and ``again.txt``: one KPI page, its achieved value 88.20 then 80."""
     page = (SAMPLES / "kpi_detail" / "b02_two_pages.txt").read_text(encoding="utf-8")
     inputs = tmp_path / "in"
     inputs.mkdir()
     (inputs / "first.txt").write_text(page, encoding="utf-8")
     (inputs / "again.txt").write_text(page.replace(":88.2000", ":80.0000"), encoding="utf-8")
+    return inputs
+
+
+def test_conflict_candidates_share_code_and_fiscal_year_not_the_code_alone(
+    tmp_path: Path,
+) -> None:
+    inputs = _conflicting_inputs(tmp_path)
+    page = (inputs / "first.txt").read_text(encoding="utf-8")
     later = tmp_path / "later.txt"  # the same KPI code, alone in another fiscal year
     later.write_text(page.replace(":88.2000", ":70.0000"), encoding="utf-8")
     out = tmp_path / "out"
@@ -453,15 +460,10 @@ def test_auditing_a_record_at_a_time_finds_what_auditing_a_year_at_once_finds(
     assert len(whole) == 10
 
 
-def _conflicting(tmp_path: Path) -> Path:
+def _conflicting(tmp_path: Path, fiscal_year: int | None = None) -> Path:
     """A dataset where one KPI page is reported twice with two achieved values."""
-    page = (SAMPLES / "kpi_detail" / "b02_two_pages.txt").read_text(encoding="utf-8")
-    inputs = tmp_path / "in"
-    inputs.mkdir()
-    (inputs / "first.txt").write_text(page, encoding="utf-8")
-    (inputs / "again.txt").write_text(page.replace(":88.2000", ":80.0000"), encoding="utf-8")
     out = tmp_path / "out"
-    convert([inputs], out, jobs=0)
+    convert([_conflicting_inputs(tmp_path)], out, jobs=0, fiscal_year=fiscal_year)
     return out
 
 
@@ -527,14 +529,7 @@ def test_conflicts_quote_the_same_lines_from_the_reduced_provenance(tmp_path: Pa
 def test_a_year_s_conflicts_come_a_slice_of_codes_at_a_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    page = (SAMPLES / "kpi_detail" / "b02_two_pages.txt").read_text(encoding="utf-8")
-    inputs = tmp_path / "in"
-    inputs.mkdir()
-    (inputs / "first.txt").write_text(page, encoding="utf-8")
-    (inputs / "again.txt").write_text(page.replace(":88.2000", ":80.0000"), encoding="utf-8")
-    out = tmp_path / "out"
-    convert([inputs], out, jobs=0, fiscal_year=2570)  # both KPIs of the page in one year
-    store = Store(out)
+    store = Store(_conflicting(tmp_path, fiscal_year=2570))  # both KPIs of the page in one year
     whole = list(conflicts_by_year(store))
     monkeypatch.setattr(dataset_module, "_CODES_AT_A_TIME", 1)
     sliced = list(conflicts_by_year(store))
