@@ -159,25 +159,32 @@ def _cmd_show(args: argparse.Namespace) -> int:
 
 def _cmd_audit(args: argparse.Namespace) -> int:
     from kpi_extract.audit.dataset import audit_dataset  # noqa: PLC0415
-    from kpi_extract.audit.report import Quoter, html_report, summary_text  # noqa: PLC0415
+    from kpi_extract.audit.report import (  # noqa: PLC0415
+        KpiShares,
+        Quoter,
+        html_report,
+        summary_text,
+    )
+    from kpi_extract.audit.summary import AuditSummary  # noqa: PLC0415
     from kpi_extract.store import Store  # noqa: PLC0415
 
     store = Store(args.dataset)
     if store.current_dir() is None:
         print(f"kpi-extract: {args.dataset} is not a dataset written by convert", file=sys.stderr)
         return EXIT_NO_INPUT
+    summary = AuditSummary(keep=max(args.top, args.html_limit if args.html else 0))
     try:
-        findings, changed = audit_dataset(store)
+        changed = audit_dataset(store, summary)
     except (DatasetLockedError, OutputError) as exc:
         return _refused(exc)
-    quoter = Quoter.for_findings(store, findings)
-    print(summary_text(findings, quoter, top=args.top))
+    quoter = Quoter.for_findings(store, summary.worst)
+    print(summary_text(summary, quoter, top=args.top))
     if not changed:
         print("(audit_findings unchanged)")
     if args.html is not None:
-        kpis = store.read("kpis").to_pylist()
         title = f"kpi_extract audit of {args.dataset}"
-        args.html.write_text(html_report(findings, kpis, quoter, title), encoding="utf-8")
+        page = html_report(summary, KpiShares.read(store), quoter, title)
+        args.html.write_text(page, encoding="utf-8")
         print(f"wrote {args.html}")
     return EXIT_OK
 
@@ -290,6 +297,14 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("dataset", type=Path, help="a folder written by convert")
     audit.add_argument("--html", type=Path, help="also write a self-contained HTML report")
     audit.add_argument("--top", type=int, default=10, help="findings quoted in full (10)")
+    audit.add_argument(
+        "--html-limit",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="findings quoted in the HTML report, the most serious (1000); "
+        "audit_findings holds them all",
+    )
     audit.set_defaults(run=_cmd_audit)
     synth = commands.add_parser(
         "synth",

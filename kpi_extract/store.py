@@ -331,6 +331,7 @@ class Transaction:
         self.staging = store.state / "staging" / self.run
         self.staged: dict[str, list[str]] = {name: [] for name in TABLES}
         self.removals: dict[str, set[str]] = {name: set() for name in TABLES}
+        self.replaced: set[str] = set()  # tables whose committed parts are all dropped
         self.fresh: set[str] = set()  # parts written by this run: never filtered
         self.sequence = 0
         self.growing: dict[str, _Part] = {}  # partition folder -> its part, until the commit
@@ -429,6 +430,13 @@ class Transaction:
         """Delete, at the next commit, the rows of ``name`` whose key is in ``keys``."""
         self.removals[name] |= keys
 
+    def replace(self, name: str) -> None:
+        """Delete, at the next commit, every row of ``name`` but those this run staged.
+
+        Without reading a part: :meth:`remove` with every key would read each one.
+        """
+        self.replaced.add(name)
+
     def commit(self) -> int:
         """Make everything staged and removed visible at once; return the generation."""
         self._finish_parts()
@@ -443,7 +451,8 @@ class Transaction:
         store = self.store
         base = store.current_dir()
         manifest = store.manifest()
-        if base is not None and not any(self.staged.values()) and not any(self.removals.values()):
+        changes = any(self.staged.values()) or any(self.removals.values()) or self.replaced
+        if base is not None and not changes:
             return int(manifest["generation"])  # nothing changed: no new generation
         store.generations.mkdir(parents=True, exist_ok=True)
         numbers = [int(p.name) for p in store.generations.iterdir() if p.name.isdigit()]
@@ -452,7 +461,8 @@ class Transaction:
         parts: dict[str, list[str]] = {}
         for name, table_def in TABLES.items():
             kept: list[str] = []
-            for relative in manifest["parts"].get(name, []):
+            carried = [] if name in self.replaced else manifest["parts"].get(name, [])
+            for relative in carried:
                 assert base is not None
                 if Path(relative).name.startswith(_PLACEHOLDER):
                     continue  # re-made below if the table is still empty
@@ -477,6 +487,7 @@ class Transaction:
         self._point_current(final)
         checkpoint("pointed")
         self.removals = {name: set() for name in TABLES}
+        self.replaced = set()
         return number
 
     def _carry(self, source: Path, tmp: Path, relative: str, key: str, name: str) -> list[str]:
@@ -560,6 +571,27 @@ def read_parts(
         empty = schema.empty_table()
         return empty.select(columns) if columns else empty
     return pa.concat_tables(pieces)
+
+
+def scan_parts(
+    paths: list[Path], name: str, columns: list[str], keep: tuple[str, pa.Array[Any]] | None = None
+) -> Iterator[pa.Table]:
+    """Parts of table ``name``, a row group at a time: memory bounded by a row group.
+
+    With ``keep=(column, values)``, only the rows whose ``column`` is one of ``values``; a
+    row group without any is not read beyond that column.
+    """
+    for path in paths:
+        with pq.ParquetFile(path) as part:
+            for group in range(part.num_row_groups):
+                if keep is None:
+                    yield part.read_row_group(group, columns=columns, use_threads=False)
+                    continue
+                key = part.read_row_group(group, columns=[keep[0]], use_threads=False)
+                hit = pc.is_in(key.column(0), value_set=keep[1])
+                if pc.any(hit).as_py():
+                    table = part.read_row_group(group, columns=columns, use_threads=False)
+                    yield table.filter(hit)
 
 
 def read_table(root: str | Path, name: str, columns: list[str] | None = None) -> pa.Table:

@@ -11,9 +11,12 @@ from pathlib import Path
 import pytest
 
 from kpi_extract import native, synth
+from kpi_extract.batch import convert
 from kpi_extract.decode import decode_bytes
 from kpi_extract.errors import DecodeError
 from kpi_extract.normalise import normalise
+from kpi_extract.schema import TABLES
+from kpi_extract.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
@@ -59,3 +62,37 @@ def run_fresh(code: str, *args: str, pure: bool) -> str:
         cwd=ROOT,
     )
     return done.stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def audited(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A converted dataset with 10 findings in 6 records, two of them conflicting (b02)."""
+    out = tmp_path_factory.mktemp("audit") / "out"
+    inputs = tmp_path_factory.mktemp("inputs")
+    for sample in (
+        "kpi_detail/b02_two_pages.txt",
+        "project_progress/c04_truncated.txt",
+        "kpi_result/a05_empty_quarter_cancelled.txt",
+    ):
+        (inputs / Path(sample).name).write_bytes((SAMPLES / sample).read_bytes())
+    # The same KPI page again with another achieved value: a conflict between files.
+    page = (SAMPLES / "kpi_detail" / "b02_two_pages.txt").read_text(encoding="utf-8")
+    (inputs / "b02_again.txt").write_text(page.replace(":88.2000", ":80.0000"), encoding="utf-8")
+    convert([inputs], out, jobs=1)
+    return out
+
+
+def store_stale_finding(store: Store, scope: str, rule_id: str, year: int) -> int:
+    """Commit an ``audit_findings`` row with id ``stale`` no rule finds; return the generation."""
+    stale = dict.fromkeys(TABLES["audit_findings"].schema.names) | {
+        "scope": scope,
+        "finding_id": "stale",
+        "rule_id": rule_id,
+        "fiscal_year_be": year,
+        "values": [],
+        "lines": [],
+    }
+    with store.locked():
+        tx = store.begin()
+        tx.write("audit_findings", [stale])
+        return tx.commit()

@@ -31,9 +31,8 @@ from kpi_extract.audit.views import View
 from kpi_extract.batch import convert, refresh_conflicts
 from kpi_extract.cli import main
 from kpi_extract.rows import record_rows
-from kpi_extract.schema import TABLES
 from kpi_extract.store import Store, read_table
-from tests.conftest import SAMPLES, seed_path
+from tests.conftest import SAMPLES, seed_path, store_stale_finding
 
 D = Decimal
 
@@ -338,23 +337,6 @@ def test_consistent_seeds_have_no_findings(prefix: str) -> None:
     assert _seed_findings(prefix) == []
 
 
-@pytest.fixture(scope="module")
-def audited(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("audit") / "out"
-    inputs = tmp_path_factory.mktemp("inputs")
-    for sample in (
-        "kpi_detail/b02_two_pages.txt",
-        "project_progress/c04_truncated.txt",
-        "kpi_result/a05_empty_quarter_cancelled.txt",
-    ):
-        (inputs / Path(sample).name).write_bytes((SAMPLES / sample).read_bytes())
-    # The same KPI page again with another achieved value: a conflict between files.
-    page = (SAMPLES / "kpi_detail" / "b02_two_pages.txt").read_text(encoding="utf-8")
-    (inputs / "b02_again.txt").write_text(page.replace(":88.2000", ":80.0000"), encoding="utf-8")
-    convert([inputs], out, jobs=1)
-    return out
-
-
 def test_convert_writes_the_findings(audited: Path) -> None:
     rows = read_table(audited, "audit_findings").to_pylist()
     found = sorted((Path(r["source"]).name, r["rule_id"], r["quarter"]) for r in rows)
@@ -495,18 +477,9 @@ def test_refreshing_unchanged_conflicts_makes_no_generation(tmp_path: Path) -> N
 
 def test_stored_conflicts_of_a_year_without_kpis_are_removed(tmp_path: Path) -> None:
     store = Store(_conflicting(tmp_path))
-    stale = dict.fromkeys(TABLES["audit_findings"].schema.names) | {
-        "scope": DATASET_SCOPE,
-        "finding_id": "stale",
-        "rule_id": "kpi_conflict",
-        "fiscal_year_be": 2550,  # no KPI row of 2550 in the dataset
-        "values": [],
-        "lines": [],
-    }
+    # No KPI row of 2550 in the dataset.
+    generation = store_stale_finding(store, DATASET_SCOPE, "kpi_conflict", 2550)
     with store.locked():
-        tx = store.begin()
-        tx.write("audit_findings", [stale])
-        generation = tx.commit()
         assert "stale" in dataset_finding_ids(store.parts_by_year("audit_findings")[2550])
         assert refresh_conflicts(store) == generation + 1
     ids = read_table(store.root, "audit_findings", ["finding_id"]).column("finding_id")

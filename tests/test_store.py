@@ -6,11 +6,20 @@ import os
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from kpi_extract.errors import OutputError
 from kpi_extract.schema import TABLES
-from kpi_extract.store import Store, Transaction, _by_year, _Part, read_table
+from kpi_extract.store import (
+    Store,
+    Transaction,
+    _by_year,
+    _Part,
+    arrow_table,
+    read_table,
+    scan_parts,
+)
 
 
 def test_rows_by_year_keep_their_order_and_nulls_have_their_own_partition() -> None:
@@ -31,11 +40,17 @@ def test_one_year_or_none_at_all_is_the_table_itself() -> None:
     assert _by_year(blank) == {None: blank}
 
 
+def _warning(doc_id: str, year: int) -> dict[str, object]:
+    return dict.fromkeys(TABLES["warnings"].schema.names) | {
+        "doc_id": doc_id,
+        "fiscal_year_be": year,
+        "code": "x",
+    }
+
+
 def _stage_three_years(tx: Transaction) -> None:
-    names = TABLES["warnings"].schema.names
     for year in (2565, 2563, 2564):
-        row = dict.fromkeys(names) | {"doc_id": f"d{year}", "fiscal_year_be": year, "code": "x"}
-        tx.write("warnings", [row])
+        tx.write("warnings", [_warning(f"d{year}", year)])
 
 
 def test_a_commit_closes_every_part_at_once_and_commits_each(
@@ -173,3 +188,46 @@ def test_past_the_open_files_the_least_recently_written_part_is_finished(
         "fiscal_year_be=2563",
     ]
     assert _committed(store) == sorted(staged)
+
+
+def test_replacing_a_table_keeps_only_this_run_s_rows_and_the_other_tables_parts(
+    tmp_path: Path,
+) -> None:
+    store = Store(tmp_path / "out")
+    with store.locked():
+        tx = store.begin()
+        tx.write("warnings", [_warning("old-1", 2565), _warning("old-2", 2566)])
+        tx.write("documents", [dict.fromkeys(TABLES["documents"].schema.names) | {"doc_id": "d"}])
+        tx.commit()
+        documents = store.parts("documents")
+        tx = store.begin()
+        tx.write("warnings", [_warning("new", 2566)])
+        tx.replace("warnings")
+        tx.commit()
+    assert read_table(store.root, "warnings", ["doc_id"]).column(0).to_pylist() == ["new"]
+    assert list(store.parts_by_year("warnings")) == [2566]  # 2565 had only old rows
+    assert [p.stat().st_ino for p in store.parts("documents")] == [
+        p.stat().st_ino for p in documents
+    ]  # linked, not rewritten
+    with store.locked():  # replacing with nothing empties the table; it keeps its schema
+        tx = store.begin()
+        tx.replace("warnings")
+        tx.commit()
+    assert read_table(store.root, "warnings").num_rows == 0
+    assert read_table(store.root, "warnings").schema.names == TABLES["warnings"].schema.names
+
+
+def test_scanning_parts_keeps_the_wanted_rows_a_row_group_at_a_time(tmp_path: Path) -> None:
+    rows = [_warning(f"d{n % 7}", 2565) | {"message": str(n)} for n in range(100)]
+    schema = TABLES["warnings"].with_metadata()
+    path = tmp_path / "part.parquet"
+    pq.write_table(arrow_table(rows, schema), path, row_group_size=30)
+    assert pq.ParquetFile(path).num_row_groups == 4
+    every = list(scan_parts([path], "warnings", ["message"]))
+    assert [t.num_rows for t in every] == [30, 30, 30, 10]
+    wanted = pa.array(["d3"], pa.string())
+    kept = list(scan_parts([path, path], "warnings", ["doc_id", "message"], ("doc_id", wanted)))
+    messages = [m for t in kept for m in t.column("message").to_pylist()]
+    expected = [str(n) for n in range(100) if n % 7 == 3]
+    assert messages == expected * 2
+    assert {d for t in kept for d in t.column("doc_id").to_pylist()} == {"d3"}

@@ -15,7 +15,7 @@ from typing import Any, Final
 
 from kpi_extract.audit import kpi_rules as k
 from kpi_extract.audit import project_rules as p
-from kpi_extract.audit.registry import SEVERITY_RANK, Finding, Rule
+from kpi_extract.audit.registry import Finding, Rule
 from kpi_extract.audit.views import Row, View, build_views
 
 KPI: Final = ("kpi_result", "kpi_detail")
@@ -259,16 +259,3 @@ def audit_conflicts(kpis: Iterable[Row]) -> list[Row]:
             )
             out.append(finding_row(CONFLICT_RULE, row, finding, DATASET_SCOPE))
     return out
-
-
-def rank(findings: Iterable[Row]) -> list[Row]:
-    """Findings ordered by severity, then source and line."""
-    return sorted(
-        findings,
-        key=lambda f: (
-            SEVERITY_RANK[f["severity"]],
-            f["source"],
-            (f["lines"] or [0])[0],
-            f["rule_id"],
-        ),
-    )

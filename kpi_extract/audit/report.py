@@ -10,16 +10,16 @@ from __future__ import annotations
 import html
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Final
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from kpi_extract.audit import ALL_RULES, rank
+from kpi_extract.audit import ALL_RULES
+from kpi_extract.audit.summary import AuditSummary
 from kpi_extract.audit.views import Row
-from kpi_extract.store import Store
+from kpi_extract.store import Store, scan_parts
 
 _RULES: Final = {rule.id: rule for rule in ALL_RULES}
 _COLOURS: Final = {"high": "#c0392b", "medium": "#d68910", "low": "#7f8c8d"}
@@ -33,18 +33,18 @@ class Quoter:
 
     @classmethod
     def for_findings(cls, store: Store, findings: Iterable[Row]) -> Quoter:
-        """Load the lines of the documents of ``findings``."""
-        doc_ids = sorted({f["doc_id"] for f in findings})
-        sections = store.read("sections", ["doc_id", "heading", "line_start", "text", "lines"])
-        if doc_ids:
-            mask = pc.is_in(sections.column("doc_id"), value_set=pa.array(doc_ids, pa.string()))
-            sections = sections.filter(mask)
+        """Load the lines of the documents of ``findings``, a row group at a time."""
+        doc_ids = pa.array(sorted({f["doc_id"] for f in findings}), pa.string())
         lines: dict[tuple[str, int], str] = {}
-        for row in sections.to_pylist():
-            for number, text in zip(row["lines"], row["text"].split("\n"), strict=False):
-                lines[(row["doc_id"], number)] = text
-            if row["heading"] is not None:  # the heading line as printed, value included
-                lines[(row["doc_id"], row["line_start"])] = row["heading"]
+        if len(doc_ids) == 0:
+            return cls(lines)
+        columns = ["doc_id", "heading", "line_start", "text", "lines"]
+        for table in scan_parts(store.parts("sections"), "sections", columns, ("doc_id", doc_ids)):
+            for row in table.to_pylist():
+                for number, text in zip(row["lines"], row["text"].split("\n"), strict=False):
+                    lines[(row["doc_id"], number)] = text
+                if row["heading"] is not None:  # the heading line as printed, value included
+                    lines[(row["doc_id"], row["line_start"])] = row["heading"]
         return cls(lines)
 
     def quote(self, finding: Row, limit: int = 8) -> list[tuple[int, str]]:
@@ -55,27 +55,20 @@ class Quoter:
         ]
 
 
-def _agency(finding: Row) -> str:
-    return str(finding.get("agency_code") or "(no code)")
-
-
-def summary_text(findings: list[Row], quoter: Quoter, top: int = 10) -> str:
+def summary_text(summary: AuditSummary, quoter: Quoter, top: int = 10) -> str:
     """The ranked terminal summary: counts per rule and agency, the worst findings quoted."""
-    ranked = rank(findings)
-    records = len({f["record_id"] for f in findings})
-    out = [f"Audit: {len(findings)} findings in {records} records"]
+    out = [f"Audit: {summary.findings} findings in {summary.records} records"]
     out.append("By rule:")
-    per_rule = Counter(f["rule_id"] for f in findings)
+    per_rule = summary.per_rule
     for rule_id, count in sorted(per_rule.items(), key=lambda i: (_rank(i[0]), -i[1], i[0])):
         rule = _RULES[rule_id]
         out.append(f"  {rule.severity:<6} {rule_id:<30} {count:>5}  {rule.title_en}")
     out.append("By agency:")
-    per_agency = Counter(_agency(f) for f in findings)
-    high = Counter(_agency(f) for f in findings if f["severity"] == "high")
-    for agency, count in per_agency.most_common():
-        out.append(f"  {agency:<10} {count:>5}  (high {high[agency]})")
-    out.append(f"Most serious findings (top {min(top, len(ranked))}):")
-    for f in ranked[:top]:
+    for agency, count in summary.agencies():
+        out.append(f"  {agency:<10} {count:>5}  (high {summary.high_per_agency[agency]})")
+    worst = summary.worst[:top]
+    out.append(f"Most serious findings (top {len(worst)}):")
+    for f in worst:
         code = f["kpi_code"] or f["project_code"] or "-"
         out.append(f"  [{f['severity']}] {f['rule_id']}  {f['source']}  {code}")
         out.append(f"    {f['message']}")
@@ -125,36 +118,87 @@ def _bars(title: str, items: list[tuple[str, float, str]], unit: str = "") -> st
     return "".join(parts)
 
 
-def _kpi_chart(kpis: list[Row]) -> str:
-    """Target vs achieved per KPI: achieved as a share of its target (100 = target)."""
-    items = []
-    for k in sorted(kpis, key=lambda k: (str(k["kpi_code"] or ""), str(k["kpi_name"] or ""))):
-        target, achieved = k["target_value"], k["achieved_value"]
-        if not isinstance(target, Decimal) or not isinstance(achieved, Decimal) or target == 0:
-            continue
-        share = float(achieved / target * 100)
-        colour = {True: "#27ae60", False: "#c0392b"}.get(k["target_met"], "#7f8c8d")
-        label = f"{k['kpi_code'] or ''} {k['kpi_name'] or ''}".strip()
-        items.append((label, round(share, 1), colour))
-    return _bars("achieved as % of target", items, " %")
+#: KPIs drawn a bar each; a dataset with more gets a histogram of the shares instead.
+KPI_BARS: Final = 60
+#: The histogram's bands of achieved as % of target: (lower bound, label).
+_BANDS: Final = (
+    (0.0, "under 50 %"),
+    (50.0, "50 to 80 %"),
+    (80.0, "80 to 100 %"),
+    (100.0, "100 to 120 %"),
+    (120.0, "120 to 150 %"),
+    (150.0, "150 % and over"),
+)
+_KPI_COLUMNS: Final = ["kpi_code", "kpi_name", "target_value", "achieved_value", "target_met"]
 
 
-def html_report(findings: list[Row], kpis: list[Row], quoter: Quoter, title: str) -> str:
-    """The whole report as one self-contained HTML document."""
-    ranked = rank(findings)
-    per_rule = Counter(f["rule_id"] for f in findings)
-    per_agency = Counter(_agency(f) for f in findings)
+@dataclass(slots=True)
+class KpiShares:
+    """Achieved as a share of the target (100 = target) of a dataset's KPIs, for a chart.
+
+    Read a row group at a time: one bar per KPI up to :data:`KPI_BARS` KPIs with both
+    values, then counts per band of :data:`_BANDS` only.
+    """
+
+    kpis: int = 0  # every KPI row, with values or not
+    bars: list[tuple[tuple[str, str], str, float, str]] = field(default_factory=list)
+    bands: Counter[str] = field(default_factory=Counter)
+
+    @classmethod
+    def read(cls, store: Store) -> KpiShares:
+        """The shares of every KPI of ``store``."""
+        shares = cls()
+        for table in scan_parts(store.parts("kpis"), "kpis", _KPI_COLUMNS):
+            shares.add(table.to_pylist())
+        return shares
+
+    def add(self, kpis: list[Row]) -> None:
+        """Count ``kpis`` (rows with the columns of :data:`_KPI_COLUMNS`)."""
+        self.kpis += len(kpis)
+        for k in kpis:
+            target, achieved = k["target_value"], k["achieved_value"]
+            if not isinstance(target, Decimal) or not isinstance(achieved, Decimal) or target == 0:
+                continue
+            share = round(float(achieved / target * 100), 1)
+            self.bands[next(label for low, label in reversed(_BANDS) if share >= low)] += 1
+            if len(self.bars) <= KPI_BARS:  # one more than drawn: the dataset has too many
+                colour = {True: "#27ae60", False: "#c0392b"}.get(k["target_met"], "#7f8c8d")
+                label = f"{k['kpi_code'] or ''} {k['kpi_name'] or ''}".strip()
+                key = (str(k["kpi_code"] or ""), str(k["kpi_name"] or ""))
+                self.bars.append((key, label, share, colour))
+
+    def chart(self) -> tuple[str, str]:
+        """The chart's heading and SVG: a bar per KPI, or KPIs per band if too many."""
+        if len(self.bars) <= KPI_BARS:
+            items = [(label, share, colour) for _, label, share, colour in sorted(self.bars)]
+            heading = "Target vs achieved per KPI (achieved as % of target; green: met)"
+            return heading, _bars("achieved as % of target", items, " %")
+        with_values = sum(self.bands.values())
+        items = [(label, float(self.bands[label]), "#2c3e50") for _, label in _BANDS]
+        heading = f"Target vs achieved: the {with_values} KPIs with both values, per band of "
+        heading += "achieved as % of target"
+        return heading, _bars("KPIs per band of achieved as % of target", items)
+
+
+def html_report(summary: AuditSummary, shares: KpiShares, quoter: Quoter, title: str) -> str:
+    """The whole report as one self-contained HTML document.
+
+    The findings quoted are those ``summary`` kept, the most serious; the others are
+    counted, and stored in the dataset's ``audit_findings`` table.
+    """
+    per_rule = summary.per_rule
     rule_items = [
         (rule_id, float(count), _COLOURS[_RULES[rule_id].severity])
         for rule_id, count in sorted(per_rule.items(), key=lambda i: (_rank(i[0]), -i[1]))
     ]
-    agency_items = [(agency, float(n), "#2c3e50") for agency, n in per_agency.most_common()]
+    agency_items = [(a, float(n), "#2c3e50") for a, n in summary.agencies()]
+    kpi_heading, kpi_chart = shares.chart()
     body = [
         f"<h1>{html.escape(title)}</h1>",
-        f"<p class='meta'>{len(findings)} findings in "
-        f"{len({f['record_id'] for f in findings})} records; {len(kpis)} KPIs.</p>",
-        "<h2>Target vs achieved per KPI (achieved as % of target; green: met)</h2>",
-        _kpi_chart(kpis),
+        f"<p class='meta'>{summary.findings} findings in {summary.records} records; "
+        f"{shares.kpis} KPIs.</p>",
+        f"<h2>{html.escape(kpi_heading)}</h2>",
+        kpi_chart,
         "<h2>Findings per rule</h2>",
         _bars("findings per rule", rule_items),
         "<h2>Findings per agency</h2>",
@@ -168,7 +212,12 @@ def html_report(findings: list[Row], kpis: list[Row], quoter: Quoter, title: str
             f"</td><td>{html.escape(rule.title_th)}</td><td>{per_rule.get(rule.id, 0)}</td></tr>"
         )
     body.append("</table><h2>Findings</h2>")
-    for f in ranked:
+    if summary.findings > len(summary.worst):
+        body.append(
+            f"<p class='meta'>The {len(summary.worst)} most serious of {summary.findings} "
+            "findings; every one is in the dataset's audit_findings table.</p>"
+        )
+    for f in summary.worst:
         code = f["kpi_code"] or f["project_code"] or "-"
         quoted = "\n".join(f"{n:>5} | {text}" for n, text in quoter.quote(f, limit=12))
         values = ", ".join(f"{k} = {v}" for k, v in (f["values"] or []))
