@@ -574,10 +574,14 @@ def read_parts(
 
 
 def scan_parts(
-    paths: list[Path], name: str, columns: list[str], keep: tuple[str, pa.Array[Any]] | None = None
+    paths: list[Path],
+    name: str,
+    columns: list[str] | None,
+    keep: tuple[str, pa.Array[Any]] | None = None,
 ) -> Iterator[pa.Table]:
     """Parts of table ``name``, a row group at a time: memory bounded by a row group.
 
+    ``columns``: those to read, or None for all of them.
     With ``keep=(column, values)``, only the rows whose ``column`` is one of ``values``; a
     row group without any is not read beyond that column.
     """

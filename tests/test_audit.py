@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pyarrow as pa
@@ -19,6 +20,7 @@ from kpi_extract.audit import (
     audit_tables,
     audit_view,
 )
+from kpi_extract.audit import buckets as buckets_module
 from kpi_extract.audit import dataset as dataset_module
 from kpi_extract.audit.dataset import (
     _shared_codes,
@@ -430,13 +432,25 @@ def test_shared_codes_count_documents_not_rows() -> None:
     assert _shared_codes(table).to_pylist() == ["B"]  # A: twice in one document
 
 
-def test_auditing_a_record_at_a_time_finds_what_auditing_a_year_at_once_finds(
-    audited: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("module", "setting"),
+    [
+        (dataset_module, "_RECORDS_AT_A_TIME"),  # a record at a time
+        (buckets_module, "BYTES_AT_A_TIME"),  # each year split in 256 buckets of records
+    ],
+)
+def test_auditing_in_smaller_pieces_finds_what_auditing_a_year_at_once_finds(
+    audited: Path, monkeypatch: pytest.MonkeyPatch, module: ModuleType, setting: str
 ) -> None:
     store = Store(audited)
     whole = recompute(store)
-    monkeypatch.setattr(dataset_module, "_RECORDS_AT_A_TIME", 1)
-    assert recompute(store) == whole
+    monkeypatch.setattr(module, setting, 1)
+    pieces = recompute(store)
+
+    def by_id(finding: dict[str, Any]) -> str:
+        return str(finding["finding_id"])
+
+    assert sorted(pieces, key=by_id) == sorted(whole, key=by_id)
     stored = read_table(audited, "audit_findings").to_pylist()
     assert sorted(f["finding_id"] for f in whole) == sorted(f["finding_id"] for f in stored)
     assert len(whole) == 10

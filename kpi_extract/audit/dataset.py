@@ -1,13 +1,14 @@
 """Audit an existing dataset: recompute ``audit_findings`` from its tables.
 
 Records are read one fiscal-year partition at a time (a record and its child rows share
-their fiscal year), and audited a slice of records at a time: memory is bounded by the
-largest year's Arrow tables, not the archive.
+their fiscal year), a year too large to hold a bucket of records at a time
+(:mod:`kpi_extract.audit.buckets`), and audited a slice of records at a time.
 """
 
 from __future__ import annotations
 
 import itertools
+import uuid
 from collections.abc import Iterable, Iterator
 from operator import itemgetter
 from pathlib import Path
@@ -17,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from kpi_extract.audit import DATASET_SCOPE, audit_conflicts, audit_tables
+from kpi_extract.audit.buckets import year_tables
 from kpi_extract.audit.summary import AuditSummary
 from kpi_extract.audit.views import Row
 from kpi_extract.store import Store, read_parts
@@ -31,13 +33,20 @@ _RECORDS_AT_A_TIME = 2000
 
 
 def _year_findings(
-    partitions: dict[str, dict[int | None, list[Path]]], year: int | None
+    partitions: dict[str, dict[int | None, list[Path]]], year: int | None, spill: Path
 ) -> Iterator[list[Row]]:
     """The record rules' findings of one fiscal year, a slice of records at a time.
 
-    ``partitions``: the parts of each record table by fiscal year.
+    ``partitions``: the parts of each record table by fiscal year; ``spill``: a folder for
+    the year's buckets if it is too large to hold (:func:`year_tables`).
     """
-    tables = {name: read_parts(partitions[name].get(year, []), name) for name in _RECORD_TABLES}
+    parts = {name: partitions[name].get(year, []) for name in _RECORD_TABLES}
+    for tables in year_tables(parts, spill):
+        yield from _bucket_findings(tables)
+
+
+def _bucket_findings(tables: dict[str, pa.Table]) -> Iterator[list[Row]]:
+    """The record rules' findings of records with their children, a slice at a time."""
     children = [name for name in _RECORD_TABLES if name not in ("kpis", "projects")]
     for name in ("kpis", "projects"):
         records = tables[name]
@@ -177,12 +186,14 @@ def dataset_finding_ids(parts: list[Path]) -> list[str]:
 def findings_by_year(store: Store) -> Iterator[tuple[int | None, list[Row]]]:
     """Every finding of every rule over the dataset: ``(fiscal year, findings)``.
 
-    Years in order, a slice at a time: a year's record findings, then its conflicts.
+    Years in order, a slice at a time: a year's record findings, then its conflicts. A year
+    too large to hold is split in the dataset's staging folder (call under the lock).
     """
     partitions = {name: store.parts_by_year(name) for name in _RECORD_TABLES}
+    spill = store.state / "staging" / f"audit-{uuid.uuid4().hex[:12]}"
     # The fiscal years that have records: the partitions of kpis and projects.
     for year in _in_order({*partitions["kpis"], *partitions["projects"]}):
-        for findings in _year_findings(partitions, year):
+        for findings in _year_findings(partitions, year, spill):
             yield year, findings
         if year is not None and year in partitions["kpis"]:
             for findings in _year_conflicts(partitions["kpis"], year):
