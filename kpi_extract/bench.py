@@ -184,8 +184,32 @@ class _Sampler(threading.Thread):
 
 def _timed_convert(corpus: Path, out: Path, jobs: int) -> _Measure:
     shutil.rmtree(out, ignore_errors=True)
-    command = [sys.executable, "-m", "kpi_extract.cli", "convert", str(corpus)]
-    command += ["--out", str(out), "--jobs", str(jobs)]
+    return _timed_cli("convert", str(corpus), "--out", str(out), "--jobs", str(jobs))
+
+
+@dataclass
+class AuditResult:
+    """``kpi-extract audit DIR --html`` on the dataset of one corpus size, one run."""
+
+    docs: int
+    seconds: float
+    peak_rss_mb: float
+    peak_pss_mb: float
+    html_mb: float
+
+
+def timed_audit(dataset: Path, docs: int) -> AuditResult:
+    """Audit ``dataset`` (written by convert) with an HTML report, timed and sampled."""
+    report = dataset / "audit.html"
+    measure = _timed_cli("audit", str(dataset), "--html", str(report))
+    return AuditResult(
+        docs, measure.seconds, measure.peak_rss_mb, measure.peak_pss_mb, report.stat().st_size / 1e6
+    )
+
+
+def _timed_cli(*args: str) -> _Measure:
+    """One ``kpi-extract`` command in a new process: wall and CPU time, peak memory."""
+    command = [sys.executable, "-m", "kpi_extract.cli", *args]
     started = time.perf_counter()
     with tempfile.TemporaryFile() as errors:
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors)
@@ -443,6 +467,7 @@ def render(
     stage_ms: dict[str, float],
     start_s: float,
     probes: tuple[float, float] = (0.0, 0.0),
+    audits: tuple[AuditResult, ...] = (),
 ) -> str:
     """The results as the Markdown of ``benchmarks.md``; ``probes``: at the start, the end."""
     out = [
@@ -487,6 +512,21 @@ def render(
             "",
             *table,
         ]
+    if audits:
+        out += [
+            "",
+            "Auditing the dataset of each size's last run (`kpi-extract audit DIR --html`: every "
+            "finding recomputed and compared with the stored ones, the summary, the HTML "
+            "report), one run each:",
+            "",
+            "| documents | seconds | ms/doc | peak PSS MB | peak RSS MB | HTML MB |",
+            "| ---: " * 6 + "|",
+        ]
+        out += [
+            f"| {a.docs:,} | {a.seconds:.1f} | {1000 * a.seconds / a.docs:.2f} | "
+            f"{a.peak_pss_mb:.0f} | {a.peak_rss_mb:.0f} | {a.html_mb:.1f} |"
+            for a in audits
+        ]
     out += ["", "Per stage, one process, milliseconds per document:", ""]
     out.append("| " + " | ".join(stage_ms) + " | total |")
     out.append("|" + " ---: |" * (len(stage_ms) + 1))
@@ -519,7 +559,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     compileall.compile_dir(ROOT / "kpi_extract", quiet=1)
-    results = []
+    results, audits = [], []
     first_probe = speed_probe()
     for size in (int(s) for s in args.sizes.split(",")):
         corpus, written = _corpus(args.work, size, args.seed)
@@ -547,14 +587,22 @@ def main(argv: list[str] | None = None) -> int:
                 f"floor {floor_s:.1f} s, probe {probe:.2f} ms",
                 flush=True,
             )
+        audits.append(timed_audit(out, size))
+        print(
+            f"{size} docs, audit --html: {audits[-1].seconds:.1f} s, "
+            f"peak PSS {audits[-1].peak_pss_mb:.0f} MB",
+            flush=True,
+        )
         shutil.rmtree(args.work / f"out-{size}-1", ignore_errors=True)
     first_corpus = _corpus(args.work, int(args.sizes.split(",")[0]), args.seed)[0]
     stage_ms = stages(first_corpus)
     start_s = startup(synth.corpus_files(first_corpus)[0])
     probes = (first_probe, speed_probe())
-    args.results.write_text(render(results, stage_ms, start_s, probes), encoding="utf-8")
+    page = render(results, stage_ms, start_s, probes, tuple(audits))
+    args.results.write_text(page, encoding="utf-8")
     data = {
         "results": [asdict(r) for r in results],
+        "audits": [asdict(a) for a in audits],
         "stages_ms": stage_ms,
         "startup_s": start_s,
         "probes_ms": probes,

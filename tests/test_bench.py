@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from kpi_extract.bench import (
+    AuditResult,
     RunResult,
     _Measure,
     _timed_convert,
@@ -21,6 +22,7 @@ from kpi_extract.bench import (
     render,
     speed_probe,
     stages,
+    timed_audit,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,6 +43,24 @@ def test_a_timed_convert_reports_wall_cpu_and_memory(tmp_path: Path) -> None:
     assert measure.seconds > 0 and measure.cpu_seconds > 0
     assert measure.peak_pss_mb <= measure.peak_rss_mb + 1
     assert measure.peak_rss_mb > 20
+
+
+@needs_proc
+def test_a_timed_audit_reports_its_time_memory_and_report(tmp_path: Path) -> None:
+    _timed_convert(ROOT / "samples", tmp_path / "out", jobs=1)
+    audit = timed_audit(tmp_path / "out", 12)
+    page = (tmp_path / "out" / "audit.html").read_text(encoding="utf-8")
+    assert audit.docs == 12 and audit.seconds > 0
+    assert audit.html_mb == pytest.approx(len(page.encode()) / 1e6)
+    assert page.startswith("<!DOCTYPE html>")
+    assert audit.peak_rss_mb > 20 and audit.peak_pss_mb <= audit.peak_rss_mb + 1
+
+
+def test_the_report_lists_the_audits() -> None:
+    audit = AuditResult(100_000, 36.0, 240.4, 230.2, 1.64)
+    text = render([_run(100_000, 2, 95.0)], {"decode": 0.25}, 0.42, audits=(audit,))
+    assert "| 100,000 | 36.0 | 0.36 | 230 | 240 | 1.6 |" in text.splitlines()
+    assert "| 100,000 | 36.0 |" not in render([_run(100_000, 2, 95.0)], {"decode": 0.25}, 0.42)
 
 
 def test_a_failed_convert_raises_with_its_error_output(tmp_path: Path) -> None:
