@@ -517,14 +517,15 @@ def render(
             "",
             "Auditing the dataset of each size's last run (`kpi-extract audit DIR --html`: every "
             "finding recomputed and compared with the stored ones, the summary, the HTML "
-            "report), one run each:",
+            "report), one run each (PSS -: not sampled, a run under a second):",
             "",
             "| documents | seconds | ms/doc | peak PSS MB | peak RSS MB | HTML MB |",
             "| ---: " * 6 + "|",
         ]
         out += [
             f"| {a.docs:,} | {a.seconds:.1f} | {1000 * a.seconds / a.docs:.2f} | "
-            f"{a.peak_pss_mb:.0f} | {a.peak_rss_mb:.0f} | {a.html_mb:.1f} |"
+            f"{f'{a.peak_pss_mb:.0f}' if a.peak_pss_mb else '-'} | {a.peak_rss_mb:.0f} | "
+            f"{a.html_mb:.1f} |"
             for a in audits
         ]
     out += ["", "Per stage, one process, milliseconds per document:", ""]
