@@ -172,6 +172,9 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     if store.current_dir() is None:
         print(f"kpi-extract: {args.dataset} is not a dataset written by convert", file=sys.stderr)
         return EXIT_NO_INPUT
+    if args.html is not None and not args.html.parent.is_dir():
+        print(f"kpi-extract: no folder {args.html.parent} for the HTML report", file=sys.stderr)
+        return EXIT_USAGE
     summary = AuditSummary(keep=max(args.top, args.html_limit if args.html else 0))
     try:
         changed = audit_dataset(store, summary)
@@ -184,7 +187,11 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     if args.html is not None:
         title = f"kpi_extract audit of {args.dataset}"
         page = html_report(summary, KpiShares.read(store), quoter, title)
-        args.html.write_text(page, encoding="utf-8")
+        try:
+            args.html.write_text(page, encoding="utf-8")
+        except OSError as exc:
+            print(f"kpi-extract: cannot write the HTML report: {exc}", file=sys.stderr)
+            return EXIT_OUTPUT
         print(f"wrote {args.html}")
     return EXIT_OK
 

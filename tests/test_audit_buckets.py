@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pyarrow as pa
@@ -11,6 +12,8 @@ from kpi_extract.audit import buckets as buckets_module
 from kpi_extract.audit.buckets import bucket_count, bucket_of, year_tables
 from kpi_extract.audit.dataset import audit_dataset, recompute
 from kpi_extract.audit.summary import AuditSummary
+from kpi_extract.cli import EXIT_OUTPUT, main
+from kpi_extract.errors import OutputError
 from kpi_extract.store import Store, read_table
 
 _TABLES = ("kpis", "kpi_quarters", "projects", "progress_reports", "date_mentions")
@@ -74,3 +77,28 @@ def test_an_audit_a_bucket_at_a_time_finds_what_is_stored_and_leaves_no_file(
     stored = read_table(audited, "audit_findings", ["finding_id"]).column(0).to_pylist()
     assert sorted(map(str, stored)) == sorted(f["finding_id"] for f in whole)
     assert not any((store.state / "staging").glob("audit-*"))
+
+
+def test_a_year_that_cannot_be_split_is_an_output_error_not_a_crash(
+    audited: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr(buckets_module, "BYTES_AT_A_TIME", 1)
+    store = Store(audited)
+    parts = {name: store.parts_by_year(name).get(2566, []) for name in _TABLES}
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    with pytest.raises(OutputError, match=r"cannot split a fiscal year into .*a-file/spill"):
+        next(year_tables(parts, blocked / "spill"))
+    staging = store.state / "staging"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.write_text("not a folder")  # where the audit splits its years
+    try:
+        assert main(["audit", str(audited)]) == EXIT_OUTPUT
+    finally:
+        staging.unlink()
+    error = capsys.readouterr().err
+    assert "cannot split a fiscal year" in error and "the previous dataset is unchanged" in error
+    assert read_table(audited, "audit_findings").num_rows == 10

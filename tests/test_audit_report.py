@@ -17,7 +17,7 @@ from kpi_extract.audit import report as report_module
 from kpi_extract.audit.dataset import audit_dataset, recompute
 from kpi_extract.audit.report import KpiShares, Quoter, html_report, summary_text
 from kpi_extract.audit.summary import AuditSummary, rank
-from kpi_extract.cli import main
+from kpi_extract.cli import EXIT_OUTPUT, EXIT_USAGE, main
 from kpi_extract.store import Store, read_table
 from tests.conftest import store_stale_finding
 
@@ -138,3 +138,16 @@ def test_the_html_report_quotes_at_most_its_limit(audited: Path, tmp_path: Path)
     summary = AuditSummary.of(recompute(store), keep=10)
     whole = html_report(summary, KpiShares.read(store), Quoter.for_findings(store, []), "t")
     assert whole.count("class='finding ") == 10 and "most serious of" not in whole
+
+
+def test_an_html_report_that_cannot_be_written_is_an_error_not_a_traceback(
+    audited: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # No such folder: refused before the audit runs.
+    assert main(["audit", str(audited), "--html", str(tmp_path / "no" / "a.html")]) == EXIT_USAGE
+    assert f"no folder {tmp_path / 'no'} for the HTML report" in capsys.readouterr().err
+    # A folder where the file should be: the audit runs, the report fails.
+    assert main(["audit", str(audited), "--html", str(tmp_path)]) == EXIT_OUTPUT
+    captured = capsys.readouterr()
+    assert "cannot write the HTML report: [Errno 21] Is a directory" in captured.err
+    assert captured.out.startswith("Audit: 10 findings in 6 records")

@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from kpi_extract.errors import OutputError
 from kpi_extract.schema import TABLES
 from kpi_extract.store import read_parts, scan_parts
 
@@ -66,10 +67,14 @@ def year_tables(parts: dict[str, list[Path]], spill: Path) -> Iterator[dict[str,
     if count == 1:
         yield {name: read_parts(paths, name) for name, paths in parts.items()}
         return
-    spill.mkdir(parents=True)
     try:
+        spill.mkdir(parents=True)
         for name, paths in parts.items():
             _split(paths, name, count, spill)
+    except OSError as exc:
+        shutil.rmtree(spill, ignore_errors=True)
+        raise OutputError("output", f"cannot split a fiscal year into {spill}: {exc}") from None
+    try:
         for bucket in range(count):
             yield {name: _mapped(spill / f"{name}-{bucket}.arrow") for name in parts}
     finally:
