@@ -23,6 +23,7 @@ from kpi_extract.audit import (
 from kpi_extract.audit import buckets as buckets_module
 from kpi_extract.audit import dataset as dataset_module
 from kpi_extract.audit.dataset import (
+    AUDITED_COLUMNS,
     _shared_codes,
     conflict_candidates,
     conflicts_by_year,
@@ -33,6 +34,7 @@ from kpi_extract.audit.views import View
 from kpi_extract.batch import convert, refresh_conflicts
 from kpi_extract.cli import main
 from kpi_extract.rows import record_rows
+from kpi_extract.schema import TABLES
 from kpi_extract.store import Store, read_table
 from tests.conftest import SAMPLES, seed_path, store_stale_finding
 
@@ -268,6 +270,27 @@ def test_rule_fires_and_stays_quiet(rule_id: str, fires: View, quiet: View, mess
     assert found[0]["lines"], "a finding names the lines it rests on"
     assert found[0]["record_id"] == fires.record["record_id"]
     assert findings(rule_id, quiet) == []
+
+
+def test_the_dataset_audit_reads_every_column_of_the_rules_cases() -> None:
+    # The cases hold only what their rule reads (the rows as the tables hold them, reduced):
+    # a rule reading another column fails its case; the dataset audit must read them all.
+    for _, fires, quiet, _ in CASES:
+        for view in (fires, quiet):
+            table = "projects" if "project_code" in view.record else "kpis"
+            assert set(view.record) <= set(AUDITED_COLUMNS[table] or [])
+    for name, columns in AUDITED_COLUMNS.items():
+        assert set(columns or []) <= set(TABLES[name].schema.names)
+
+
+def test_auditing_the_columns_rules_read_finds_what_auditing_every_column_finds(
+    audited: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = Store(audited)
+    reduced = recompute(store)
+    monkeypatch.setattr(dataset_module, "AUDITED_COLUMNS", dict.fromkeys(AUDITED_COLUMNS))
+    assert recompute(store) == reduced
+    assert len(reduced) == 10
 
 
 def test_a_reduction_kpi_measured_as_the_reduction_is_met_when_higher() -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from kpi_extract.audit import buckets as buckets_module
 from kpi_extract.audit.buckets import bucket_count, bucket_of, year_tables
-from kpi_extract.audit.dataset import audit_dataset, recompute
+from kpi_extract.audit.dataset import AUDITED_COLUMNS, audit_dataset, recompute
 from kpi_extract.audit.summary import AuditSummary
 from kpi_extract.cli import EXIT_OUTPUT, main
 from kpi_extract.errors import OutputError
@@ -43,12 +43,12 @@ def test_a_year_split_in_buckets_holds_every_row_once(
 ) -> None:
     store = Store(audited)
     parts = {name: store.parts_by_year(name).get(2566, []) for name in _TABLES}
-    (whole,) = year_tables(parts, tmp_path / "unused")
+    (whole,) = year_tables(parts, tmp_path / "unused", AUDITED_COLUMNS)
     assert not (tmp_path / "unused").exists()
     monkeypatch.setattr(buckets_module, "BYTES_AT_A_TIME", 1)
     spill = tmp_path / "spill"
     seen: dict[str, list[str]] = {name: [] for name in _TABLES}
-    for tables in year_tables(parts, spill):
+    for tables in year_tables(parts, spill, AUDITED_COLUMNS):
         assert len(list(spill.glob("kpis-*.arrow"))) == 256
         ids = set(tables["kpis"].column("record_id").to_pylist())
         ids |= set(tables["projects"].column("record_id").to_pylist())
@@ -91,7 +91,7 @@ def test_a_year_that_cannot_be_split_is_an_output_error_not_a_crash(
     blocked = tmp_path / "a-file"
     blocked.write_text("not a folder")
     with pytest.raises(OutputError, match=r"cannot split a fiscal year into .*a-file/spill"):
-        next(year_tables(parts, blocked / "spill"))
+        next(year_tables(parts, blocked / "spill", AUDITED_COLUMNS))
     staging = store.state / "staging"
     shutil.rmtree(staging, ignore_errors=True)
     staging.write_text("not a folder")  # where the audit splits its years

@@ -11,7 +11,7 @@ time. Every row of a record falls in the record's bucket.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Final
 
@@ -57,20 +57,23 @@ def bucket_of(record_ids: pa.Array[Any], count: int) -> pa.Array[Any]:
     return bucket
 
 
-def year_tables(parts: dict[str, list[Path]], spill: Path) -> Iterator[dict[str, pa.Table]]:
+def year_tables(
+    parts: dict[str, list[Path]], spill: Path, columns: Mapping[str, list[str] | None]
+) -> Iterator[dict[str, pa.Table]]:
     """A year's record tables, ``parts`` the files of each: whole, or a bucket at a time.
 
     ``spill``: a folder to create for the buckets' files (on the dataset's disk: a year
-    can be larger than memory), removed when the iteration ends.
+    can be larger than memory), removed when the iteration ends; ``columns``: those to read
+    of each table (None: all; ``record_id`` among them).
     """
     count = bucket_count(path for paths in parts.values() for path in paths)
     if count == 1:
-        yield {name: read_parts(paths, name) for name, paths in parts.items()}
+        yield {name: read_parts(paths, name, columns[name]) for name, paths in parts.items()}
         return
     try:
         spill.mkdir(parents=True)
         for name, paths in parts.items():
-            _split(paths, name, count, spill)
+            _split(paths, name, columns[name], count, spill)
     except OSError as exc:
         shutil.rmtree(spill, ignore_errors=True)
         raise OutputError("output", f"cannot split a fiscal year into {spill}: {exc}") from None
@@ -81,12 +84,16 @@ def year_tables(parts: dict[str, list[Path]], spill: Path) -> Iterator[dict[str,
         shutil.rmtree(spill, ignore_errors=True)
 
 
-def _split(paths: list[Path], name: str, count: int, spill: Path) -> None:
-    """Write the rows of ``paths`` to the ``count`` buckets' files of table ``name``."""
+def _split(
+    paths: list[Path], name: str, columns: list[str] | None, count: int, spill: Path
+) -> None:
+    """Write ``columns`` of the rows of ``paths`` to the ``count`` buckets' files of ``name``."""
     schema = TABLES[name].with_metadata()
+    if columns is not None:
+        schema = pa.schema([schema.field(c) for c in columns]).with_metadata(schema.metadata)
     writers = [pa.ipc.new_file(str(spill / f"{name}-{b}.arrow"), schema) for b in range(count)]
     try:
-        for table in scan_parts(paths, name, None):
+        for table in scan_parts(paths, name, columns):
             rows = table if table.schema.equals(schema) else table.cast(schema)
             buckets = bucket_of(rows["record_id"].combine_chunks(), count)
             for bucket, writer in enumerate(writers):

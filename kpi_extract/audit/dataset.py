@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -24,6 +24,28 @@ from kpi_extract.audit.views import Row
 from kpi_extract.store import Store, read_parts
 
 _RECORD_TABLES = ("kpis", "kpi_quarters", "projects", "progress_reports", "date_mentions")
+_RECORD = ["record_id", "doc_id", "source", "layout", "fiscal_year_be", "agency_code"]
+#: The columns the record rules and their findings read (None: every column). Without the
+#: texts no rule reads (definition, calculation, summary, obstacles, rationale...), the
+#: 100,000-document audit took 25.7-26.1 s instead of 29.2-30.8, 289 MiB of RSS instead of
+#: 307-320, the same 115,286 findings. Missing one a rule reads is a KeyError, not a silent
+#: default: the rules read a row's columns by subscript (``get``: the codes, provenance).
+AUDITED_COLUMNS: Final[dict[str, list[str] | None]] = {
+    "kpis": [
+        *_RECORD,
+        *("kpi_code", "kpi_name", "target_value", "target_unit", "target_comparator"),
+        *("target_direction", "achieved_value", "achieved_unit", "assessment_quarter"),
+        *("assessment_score", "quarter_table_unit", "provenance"),
+    ],
+    "projects": [
+        *_RECORD,
+        *("project_code", "start_date", "end_date", "budget_received", "budget_used"),
+        "provenance",
+    ],
+    "kpi_quarters": None,
+    "progress_reports": None,
+    "date_mentions": None,
+}
 
 
 #: Records audited at a time. A year's rows stay Arrow tables; only the rows of these
@@ -41,7 +63,7 @@ def _year_findings(
     the year's buckets if it is too large to hold (:func:`year_tables`).
     """
     parts = {name: partitions[name].get(year, []) for name in _RECORD_TABLES}
-    for tables in year_tables(parts, spill):
+    for tables in year_tables(parts, spill, AUDITED_COLUMNS):
         yield from _bucket_findings(tables)
 
 
