@@ -24,6 +24,7 @@ from kpi_extract.audit import buckets as buckets_module
 from kpi_extract.audit import dataset as dataset_module
 from kpi_extract.audit.dataset import (
     AUDITED_COLUMNS,
+    _quoted_provenance,
     _shared_codes,
     conflict_candidates,
     conflicts_by_year,
@@ -551,3 +552,34 @@ def test_a_year_s_conflicts_come_a_slice_of_codes_at_a_time(
     generation = store.manifest()["generation"]
     with store.locked():
         assert refresh_conflicts(store) == generation  # the slices of a year compared as one
+
+
+def test_the_dataset_audit_finds_what_the_conversion_stored_row_for_row(audited: Path) -> None:
+    # The workers audit whole rows; the dataset audit reads fewer columns and provenance.
+    def by_id(finding: dict[str, Any]) -> str:
+        return str(finding["finding_id"])
+
+    stored = sorted(read_table(audited, "audit_findings").to_pylist(), key=by_id)
+    assert sorted(recompute(Store(audited)), key=by_id) == stored
+    assert [len(f["lines"]) for f in stored if f["rule_id"] == "budget_used_differs"] == [9]
+
+
+def test_the_provenance_the_audit_reads_is_what_findings_quote() -> None:
+    kind = pa.map_(pa.string(), pa.list_(pa.int32()))
+    full = [
+        [("target", [7]), ("kpi_name", [3]), ("achieved", [9, 10])],
+        None,
+        [],
+        [("definition", [20])],
+        [("budget_used", [5]), ("assessment.score", [18])],
+    ]
+    column = pa.chunked_array([pa.array(full[:2], kind), pa.array(full[2:], kind).slice(1)])
+    quoted = _quoted_provenance(column)
+    assert quoted.to_pylist() == [
+        [("target", [7]), ("achieved", [9, 10])],
+        [],  # null: no lines, as the rules read it
+        [],
+        [("budget_used", [5]), ("assessment.score", [18])],
+    ]
+    with pytest.raises(ValueError, match="'definition' is not one of the fields findings quote"):
+        View(kpi()).lines("target", "definition")

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 from kpi_extract.audit import DATASET_SCOPE, audit_conflicts, audit_tables
 from kpi_extract.audit.buckets import year_tables
 from kpi_extract.audit.summary import AuditSummary
-from kpi_extract.audit.views import Row
+from kpi_extract.audit.views import QUOTED_FIELDS, Row
 from kpi_extract.store import Store, read_parts
 
 _RECORD_TABLES = ("kpis", "kpi_quarters", "projects", "progress_reports", "date_mentions")
@@ -72,6 +72,10 @@ def _bucket_findings(tables: dict[str, pa.Table]) -> Iterator[list[Row]]:
     children = [name for name in _RECORD_TABLES if name not in ("kpis", "projects")]
     for name in ("kpis", "projects"):
         records = tables[name]
+        if "provenance" in records.column_names:
+            position = records.column_names.index("provenance")
+            quoted = _quoted_provenance(records.column(position))
+            records = records.set_column(position, "provenance", quoted)
         for start in range(0, records.num_rows, _RECORDS_AT_A_TIME):
             part = records.slice(start, _RECORDS_AT_A_TIME)
             ids = part["record_id"].combine_chunks()
@@ -80,6 +84,28 @@ def _bucket_findings(tables: dict[str, pa.Table]) -> Iterator[list[Row]]:
                 table = tables[child]
                 rows[child] = table.filter(pc.is_in(table["record_id"], value_set=ids)).to_pylist()
             yield audit_tables(rows)
+
+
+def _quoted_provenance(column: pa.ChunkedArray[Any]) -> pa.ChunkedArray[Any]:
+    """A ``provenance`` map column with only the entries of :data:`QUOTED_FIELDS`.
+
+    A null map becomes an empty one (the rules read both alike). The whole map made
+    ``to_pylist`` of a year's KPIs take 0.80 s instead of 0.07 (12,680 rows).
+    """
+    wanted = pa.array(sorted(QUOTED_FIELDS), pa.string())
+    chunks = []
+    for chunk in column.chunks:
+        assert isinstance(chunk, pa.MapArray)
+        offsets = chunk.offsets  # of a slice: not rebased, the children whole
+        first = offsets[0].as_py()
+        size = offsets[-1].as_py() - first
+        keys, items = chunk.keys.slice(first, size), chunk.items.slice(first, size)
+        keep = pc.is_in(keys, value_set=wanted)
+        kept = pc.cumulative_sum(pc.cast(keep, pa.int64()))
+        before = pa.concat_arrays([pa.array([0], pa.int64()), kept])  # kept before each entry
+        rebased = cast("pa.Int64Array", before.take(pc.subtract(offsets, offsets[0])))
+        chunks.append(pa.MapArray.from_arrays(rebased, keys.filter(keep), items.filter(keep)))
+    return pa.chunked_array(chunks, column.type)
 
 
 _CONFLICT_COLUMNS = ["record_id", "doc_id", "source", "layout", "fiscal_year_be", "agency_code"]

@@ -8,9 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 Row = dict[str, Any]
+
+#: The fields whose lines findings quote (:meth:`View.lines`): of a record's provenance, the
+#: dataset audit reads only these.
+QUOTED_FIELDS: Final = frozenset(
+    {"target", "achieved", "assessment.score", "quarter_table_unit"}
+    | {"budget_received", "budget_used"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,10 +34,15 @@ class View:
         return str(self.record["layout"])
 
     def lines(self, *fields: str) -> list[int]:
-        """Lines the record's fields came from (provenance), for quoting a finding."""
+        """Lines the record's fields came from (provenance), for quoting a finding.
+
+        ``fields``: of :data:`QUOTED_FIELDS`, the only provenance the dataset audit reads.
+        """
         provenance = dict(self.record.get("provenance") or [])
         out: set[int] = set()
         for name in fields:
+            if name not in QUOTED_FIELDS:
+                raise ValueError(f"{name!r} is not one of the fields findings quote")
             out.update(provenance.get(name) or [])
         return sorted(out)
 
