@@ -517,14 +517,15 @@ def render(
             "",
             "Auditing the dataset of each size's last run (`kpi-extract audit DIR --html`: every "
             "finding recomputed and compared with the stored ones, the summary, the HTML "
-            "report), one run each (PSS -: not sampled, a run under a second):",
+            "report), one run each (PSS -: a run under a second, whose only PSS sample is the "
+            "one taken as it starts):",
             "",
             "| documents | seconds | ms/doc | peak PSS MB | peak RSS MB | HTML MB |",
             "| ---: " * 6 + "|",
         ]
         out += [
             f"| {a.docs:,} | {a.seconds:.1f} | {1000 * a.seconds / a.docs:.2f} | "
-            f"{f'{a.peak_pss_mb:.0f}' if a.peak_pss_mb else '-'} | {a.peak_rss_mb:.0f} | "
+            f"{f'{a.peak_pss_mb:.0f}' if a.seconds >= 1 else '-'} | {a.peak_rss_mb:.0f} | "
             f"{a.html_mb:.1f} |"
             for a in audits
         ]

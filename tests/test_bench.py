@@ -60,7 +60,7 @@ def test_the_report_lists_the_audits() -> None:
     audit = AuditResult(100_000, 36.0, 240.4, 230.2, 1.64)
     text = render([_run(100_000, 2, 95.0)], {"decode": 0.25}, 0.42, audits=(audit,))
     assert "| 100,000 | 36.0 | 0.36 | 230 | 240 | 1.6 |" in text.splitlines()
-    short = AuditResult(1000, 0.8, 180.2, 0.0, 0.02)  # PSS is sampled once a second
+    short = AuditResult(1000, 0.8, 180.2, 0.4, 0.02)  # PSS: one sample, taken at the start
     text = render([_run(1000, 2, 1.4)], {"decode": 0.25}, 0.42, audits=(short,))
     assert "| 1,000 | 0.8 | 0.80 | - | 180 | 0.0 |" in text.splitlines()
     assert "| 100,000 | 36.0 |" not in render([_run(100_000, 2, 95.0)], {"decode": 0.25}, 0.42)
