@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from kpi_extract import index as index_module
 from kpi_extract.index import InputIndex, Known
 
 
@@ -50,5 +53,30 @@ def test_unchanged_needs_the_same_size_time_and_redaction() -> None:
         index.put("a.txt", Known("d2", 11, 100, "parsed", None, True))
         assert index.get("a.txt") == Known("d2", 11, 100, "parsed", None, True)
         assert index.sharing("d1", "x") == []
+    finally:
+        index.close()
+
+
+@pytest.mark.parametrize("batch", [10_000, 2])
+def test_the_dataset_s_inputs_load_as_if_put_one_row_at_a_time(
+    batch: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(index_module, "_LOAD_BATCH", batch)
+    rows = [
+        _row("a.txt", "d1", "parsed"),
+        _row("b.txt", "d2", "partial"),
+        _row("a.txt", "d3", "parsed"),  # the same path again: this row holds
+        _row("c.txt", "d2", "parsed"),  # d2 with data under a later path: c.txt owns it
+        _row("d.txt", "d3", "duplicate"),
+        _row("e.txt", None, "quarantined"),
+    ]
+    index = InputIndex(rows)
+    try:
+        assert index.get("a.txt") == Known("d3", 10, 99, "parsed", None, False)
+        assert [index.owner(d) for d in ("d1", "d2", "d3")] == ["a.txt", "c.txt", "a.txt"]
+        assert index.sharing("d2", "c.txt") == ["b.txt"]
+        assert index.sharing("d3", "a.txt") == ["d.txt"]
+        assert index.sharing("d1", "x.txt") == []  # a.txt holds d3 now
+        assert index.get("e.txt") == Known("", 10, 99, "quarantined", None, False)
     finally:
         index.close()
