@@ -87,8 +87,8 @@ class InputIndex:
 
         A path given twice: the last row holds; a content with data under two paths: the
         later path owns it. In bulk, the owners sorted by content first: one statement per
-        row, each owner inserted at a random place, took 21.8 s for the 1,000,100 documents
-        of a 1,000,000-document archive, now 8.1 s (23.5-25.6 before, measured alike).
+        row, each owner inserted at a random place, took 23.5-25.6 s for the 1,000,100
+        documents of a 1,000,000-document archive; this takes 8.1 s.
         """
         self.db.execute(
             "CREATE TEMP TABLE loaded_owners "
