@@ -34,6 +34,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from kpi_extract.compaction import compact
 from kpi_extract.errors import DatasetLockedError, OutputError
 from kpi_extract.faults import checkpoint
 from kpi_extract.schema import SCHEMA_VERSION, TABLES
@@ -372,10 +373,14 @@ class Transaction:
             checkpoint("staged")
 
     def _new_part(self, name: str, folder: str) -> _Part:
-        self.sequence += 1
-        relative = f"{folder}/part-{self.run}-{self.sequence:06d}.parquet"
+        relative = self._part_name(folder)
         part = self.growing[folder] = _Part(name, folder, relative, self.staging / relative)
         return part
+
+    def _part_name(self, folder: str) -> str:
+        """A new part's path in ``folder``, unique to this run."""
+        self.sequence += 1
+        return f"{folder}/part-{self.run}-{self.sequence:06d}.parquet"
 
     def _flush(self, part: _Part) -> None:
         """Write ``part``'s held rows, opening its file if it has none.
@@ -472,6 +477,7 @@ class Transaction:
                 os.rename(self.staging / relative, tmp / relative)
                 self.fresh.add(relative)
                 kept.append(relative)
+            kept = compact(name, kept, tmp, self._part_name, fresh=self.fresh, level=_LEVEL)
             if not kept:
                 # An empty table still reads with its schema (DuckDB needs a file to glob).
                 kept.append(f"{name}/{_PLACEHOLDER}.parquet")
@@ -504,10 +510,7 @@ class Transaction:
                 kept = table.filter(pc.invert(pc.is_in(table.column(key), value_set=value_set)))
                 if kept.num_rows == 0:
                     return []
-                self.sequence += 1
-                renamed = str(
-                    Path(relative).with_name(f"part-{self.run}-{self.sequence:06d}.parquet")
-                )
+                renamed = self._part_name(str(Path(relative).parent))
                 _write_parquet(kept, tmp / renamed)
                 return [renamed]
         os.link(source, target)

@@ -1,0 +1,76 @@
+"""Small parts of a partition are merged at a commit once there are too many of them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from kpi_extract import compaction
+from kpi_extract.schema import TABLES
+from kpi_extract.store import Store, read_table
+
+
+def _warning(doc_id: str, year: int) -> dict[str, object]:
+    names = TABLES["warnings"].schema.names
+    return dict.fromkeys(names) | {"doc_id": doc_id, "fiscal_year_be": year, "code": "x"}
+
+
+def _nightly_runs(store: Store, nights: range, year: int = 2566) -> None:
+    """A run a night, each adding one warning of ``year`` and one of 2567 every tenth."""
+    for night in nights:
+        with store.locked():
+            tx = store.begin()
+            rows = [_warning(f"n{night}", year)]
+            rows += [_warning(f"m{night}", 2567)] if night % 10 == 0 else []
+            tx.write("warnings", rows)
+            tx.commit()
+
+
+def _folders(store: Store) -> dict[str, int]:
+    parts = store.manifest()["parts"]["warnings"]
+    return {
+        folder: sum(Path(p).parent.name == folder for p in parts)
+        for folder in sorted({Path(p).parent.name for p in parts})
+    }
+
+
+def test_past_sixteen_small_parts_a_partition_s_are_merged_into_one(tmp_path: Path) -> None:
+    store = Store(tmp_path / "out")
+    _nightly_runs(store, range(17))
+    # 17 parts of 2566: 16 carried, one new; 2567's two.
+    assert _folders(store) == {"fiscal_year_be=2566": 17, "fiscal_year_be=2567": 2}
+    before = store.current_dir()
+    assert before is not None
+    _nightly_runs(store, range(17, 18))
+    # 17 carried parts, past 16: merged; the night's own part stays apart.
+    assert _folders(store) == {"fiscal_year_be=2566": 2, "fiscal_year_be=2567": 2}
+    docs = read_table(store.root, "warnings", ["doc_id"]).column(0).to_pylist()
+    assert sorted(map(str, docs)) == sorted([f"n{n}" for n in range(18)] + ["m0", "m10"])
+    # The generation before still reads as it was, from its own files.
+    manifest = json.loads((before / "_manifest.json").read_text(encoding="utf-8"))
+    assert all((before / p).is_file() for p in manifest["parts"]["warnings"])
+    assert len(manifest["parts"]["warnings"]) == 19
+    _nightly_runs(store, range(18, 40))
+    counts = _folders(store)
+    assert counts["fiscal_year_be=2566"] <= compaction.MAX_SMALL_PARTS + 1
+    assert len(read_table(store.root, "warnings")) == 40 + 4
+
+
+def test_large_parts_and_a_run_s_own_parts_are_not_merged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = Store(tmp_path / "out")
+    monkeypatch.setattr(compaction, "SMALL_PART_BYTES", 1)  # every part is large
+    _nightly_runs(store, range(20))
+    assert _folders(store)["fiscal_year_be=2566"] == 20
+    monkeypatch.undo()
+    with store.locked():  # one run committing 20 times: its own parts, never merged by it
+        tx = store.begin()
+        for n in range(20):
+            tx.write("warnings", [_warning(f"r{n}", 2568)])
+            tx.commit()
+    assert _folders(store)["fiscal_year_be=2568"] == 20
+    assert _folders(store)["fiscal_year_be=2566"] == 1  # the next commit merged those
+    assert len(read_table(store.root, "warnings")) == 20 + 2 + 20
