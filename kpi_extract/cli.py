@@ -142,18 +142,27 @@ def _cmd_show(args: argparse.Namespace) -> int:
     import pandas as pd  # noqa: PLC0415
 
     from kpi_extract.schema import TABLES  # noqa: PLC0415
-    from kpi_extract.store import read_table  # noqa: PLC0415
+    from kpi_extract.store import Store  # noqa: PLC0415
 
     if args.table not in TABLES:
         print(
             f"kpi-extract: no table {args.table!r} (tables: {', '.join(TABLES)})", file=sys.stderr
         )
         return EXIT_USAGE
-    table = read_table(args.dataset, args.table, args.columns.split(",") if args.columns else None)
-    frame = table.slice(0, args.limit).to_pandas()
+    names = TABLES[args.table].schema.names
+    columns = args.columns.split(",") if args.columns else None
+    unknown = [c for c in columns or [] if c not in names]
+    if unknown:
+        print(
+            f"kpi-extract: {args.table} has no column {', '.join(map(repr, unknown))} "
+            f"(columns: {', '.join(names)})",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    table, count = Store(args.dataset).head(args.table, columns, max(args.limit, 0))
     with pd.option_context("display.max_columns", None, "display.width", 200):
-        print(f"{args.table}: {table.num_rows} rows")
-        print(frame.to_string(max_colwidth=40))
+        print(f"{args.table}: {count} rows")
+        print(table.to_pandas().to_string(max_colwidth=40))
     return EXIT_OK
 
 

@@ -179,6 +179,27 @@ class Store:
         dataset = ds.dataset([str(current / p) for p in parts], schema=schema, format="parquet")
         return dataset.to_table(columns=columns, filter=where)
 
+    def head(self, name: str, columns: list[str] | None, limit: int) -> tuple[pa.Table, int]:
+        """The first ``limit`` rows of a table and how many it has, reading no further.
+
+        Read a row group at a time; the count from the files' metadata. Reading the whole
+        table to show three rows of two columns of ``sections`` took 3.7 GB at 1,000,000
+        documents.
+        """
+        parts = self.parts(name)
+        count = sum(pq.read_metadata(path).num_rows for path in parts)
+        pieces: list[pa.Table] = []
+        held = 0
+        for table in scan_parts(parts, name, columns):
+            if held >= limit:
+                break
+            pieces.append(table.slice(0, limit - held))
+            held += pieces[-1].num_rows
+        if not pieces:
+            empty = TABLES[name].schema.empty_table()
+            return (empty.select(columns) if columns else empty), count
+        return pa.concat_tables(pieces), count
+
     def parts(self, name: str) -> list[Path]:
         """The current parts of a table."""
         current = self.current_dir()

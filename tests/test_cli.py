@@ -193,3 +193,20 @@ def test_the_console_command_prints_its_output_whole_and_exits_with_its_code(
     )
     assert missing.returncode == 5
     assert "no such file or folder" in missing.stderr
+
+
+def test_show_prints_the_count_and_the_first_rows(
+    audited: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["show", str(audited), "--table", "kpis", "--columns", "kpi_code,target_value"]
+    assert main([*argv, "--limit", "2"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "kpis: 5 rows"  # a05, b02's two pages twice
+    assert lines[1].split() == ["kpi_code", "target_value"]
+    first = read_table(audited, "kpis", ["kpi_code", "target_value"]).slice(0, 2).to_pylist()
+    assert [line.split()[1:] for line in lines[2:]] == [
+        [str(row["kpi_code"] or "NaN"), str(row["target_value"])] for row in first
+    ]
+    assert main([*argv[:-2], "--columns", "kpi_code,nope"]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("kpi-extract: kpis has no column 'nope' (columns: record_id, ")

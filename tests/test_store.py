@@ -231,3 +231,21 @@ def test_scanning_parts_keeps_the_wanted_rows_a_row_group_at_a_time(tmp_path: Pa
     expected = [str(n) for n in range(100) if n % 7 == 3]
     assert messages == expected * 2
     assert {d for t in kept for d in t.column("doc_id").to_pylist()} == {"d3"}
+
+
+def test_the_head_of_a_table_reads_only_its_first_rows_and_counts_them_all(
+    tmp_path: Path,
+) -> None:
+    store = Store(tmp_path / "out")
+    assert store.head("warnings", ["doc_id"], 3)[0].num_rows == 0  # before the first commit
+    with store.locked():
+        for run in range(3):
+            tx = store.begin()
+            tx.write("warnings", [_warning(f"r{run}-{n}", 2565) for n in range(2)])
+            tx.commit()
+    table, count = store.head("warnings", ["doc_id", "code"], 3)
+    assert count == 6
+    everything = read_table(store.root, "warnings", ["doc_id", "code"])
+    assert table.to_pylist() == everything.slice(0, 3).to_pylist()
+    assert table.column_names == ["doc_id", "code"]
+    assert store.head("warnings", None, 0)[0].num_rows == 0
