@@ -49,7 +49,7 @@ from kpi_extract.inputs import InputItem, item_at, iter_inputs
 from kpi_extract.redact import fingerprint
 from kpi_extract.rows import Row
 from kpi_extract.schema import TABLES
-from kpi_extract.store import Store, Transaction
+from kpi_extract.store import Store, Transaction, scan_parts
 from kpi_extract.workers import Pool
 
 # Tables whose rows belong to one document's content (audit_findings: scope = doc_id).
@@ -138,8 +138,9 @@ class _Run:
     def __init__(self, store: Store) -> None:
         self.store = store
         columns = ["path", "doc_id", "size", "mtime_ns", "status", "redaction"]
-        documents = store.read("documents", columns).to_batches(max_chunksize=10_000)
-        self.index = InputIndex(row for batch in documents for row in batch.to_pylist())
+        # A row group at a time: the six columns whole are 152 MiB at 1,000,000 documents.
+        documents = scan_parts(store.parts("documents"), "documents", columns)
+        self.index = InputIndex(row for table in documents for row in table.to_pylist())
         self.tx = store.begin()
         self.summary = Summary()
         self.documents: list[Row] = []
