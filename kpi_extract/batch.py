@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import itertools
 import os
 import time
 from collections import deque
@@ -32,14 +31,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
-from operator import itemgetter
 from pathlib import Path
 from typing import Any, Final
 
 import pyarrow as pa
 
 from kpi_extract.audit import DATASET_SCOPE
-from kpi_extract.audit.dataset import conflicts_by_year, dataset_finding_ids
+from kpi_extract.audit.dataset import conflicts_by_year, dataset_finding_ids, stage_by_year
 from kpi_extract.distributed import DaskPool
 from kpi_extract.document import Chunk, Outcome, Task, chunk_failed, process_chunk
 from kpi_extract.faults import checkpoint
@@ -271,23 +269,9 @@ def refresh_conflicts(store: Store) -> int:
     stored for that year; the transaction is discarded if no year differs. Return the
     generation the dataset is at.
     """
-    stored = store.parts_by_year("audit_findings")
     tx = store.begin()
     try:
-        changed = False
-        years = set()
-        for year, slices in itertools.groupby(conflicts_by_year(store), key=itemgetter(0)):
-            ids: list[str] = []
-            for _, findings in slices:
-                tx.write("audit_findings", findings)
-                ids += (f["finding_id"] for f in findings)
-            years.add(year)
-            changed = changed or sorted(ids) != sorted(dataset_finding_ids(stored.get(year, [])))
-        # A year with stored conflicts and no KPI rows left: its findings are gone.
-        changed = changed or any(
-            dataset_finding_ids(parts) for year, parts in stored.items() if year not in years
-        )
-        if not changed:
+        if not stage_by_year(tx, conflicts_by_year(store), dataset_finding_ids):
             tx.discard()
             return int(store.manifest()["generation"])
         tx.remove("audit_findings", {DATASET_SCOPE})

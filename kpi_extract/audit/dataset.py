@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, Final, cast
@@ -21,7 +21,7 @@ from kpi_extract.audit import DATASET_SCOPE, audit_conflicts, audit_tables
 from kpi_extract.audit.buckets import year_tables
 from kpi_extract.audit.summary import AuditSummary
 from kpi_extract.audit.views import QUOTED_FIELDS, Row
-from kpi_extract.store import Store, read_parts
+from kpi_extract.store import Store, Transaction, read_parts
 
 _RECORD_TABLES = ("kpis", "kpi_quarters", "projects", "progress_reports", "date_mentions")
 _RECORD = ["record_id", "doc_id", "source", "layout", "fiscal_year_be", "agency_code"]
@@ -262,20 +262,9 @@ def audit_dataset(store: Store, summary: AuditSummary) -> bool:
     a time are compared with the ids stored for that year.
     """
     with store.locked():
-        stored = store.parts_by_year("audit_findings")
         tx = store.begin()
         try:
-            changed = False
-            for year, slices in itertools.groupby(findings_by_year(store), key=itemgetter(0)):
-                ids: list[str] = []
-                for _, findings in slices:
-                    tx.write("audit_findings", findings)
-                    summary.add(findings)
-                    ids += [finding["finding_id"] for finding in findings]
-                changed = changed or sorted(ids) != sorted(_finding_ids(stored.pop(year, [])))
-            # Stored findings of a year that has no records any more.
-            changed = changed or any(_finding_ids(parts) for parts in stored.values())
-            if not changed:
+            if not stage_by_year(tx, findings_by_year(store), _finding_ids, summary.add):
                 tx.discard()
                 return False
             tx.replace("audit_findings")
@@ -285,6 +274,31 @@ def audit_dataset(store: Store, summary: AuditSummary) -> bool:
             raise
         store.collect_garbage()
     return True
+
+
+def stage_by_year(
+    tx: Transaction,
+    by_year: Iterator[tuple[int | None, list[Row]]],
+    stored_ids: Callable[[list[Path]], list[str]],
+    seen: Callable[[list[Row]], object] = lambda findings: None,
+) -> bool:
+    """Stage findings in ``tx`` as they come; whether they differ from those stored.
+
+    ``by_year``: ``(fiscal year, findings)`` in order of year; ``stored_ids(parts)``: the ids
+    of the stored findings of those parts of ``audit_findings`` to compare with; ``seen``
+    is given each slice staged. Only one year's ids are held at a time.
+    """
+    stored = tx.store.parts_by_year("audit_findings")
+    changed = False
+    for year, slices in itertools.groupby(by_year, key=itemgetter(0)):
+        ids: list[str] = []
+        for _, findings in slices:
+            tx.write("audit_findings", findings)
+            seen(findings)
+            ids += [finding["finding_id"] for finding in findings]
+        changed = changed or sorted(ids) != sorted(stored_ids(stored.pop(year, [])))
+    # Stored findings of a year that has none any more.
+    return changed or any(stored_ids(parts) for parts in stored.values())
 
 
 def _finding_ids(parts: list[Path]) -> list[str]:
