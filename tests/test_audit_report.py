@@ -121,9 +121,10 @@ def test_kpi_shares_skip_kpis_without_both_values_and_stop_drawing_bars(
 
     shares.add([kpi("0", "5"), kpi(None, "5"), kpi("10", None)])
     shares.add([kpi("10", "4.99"), kpi("10", "15"), kpi("10", "30"), kpi("4", "6")])
-    assert shares.kpis == 7
+    shares.add([kpi("10", "-2"), kpi("-5", "3")])  # a fall, a negative target: -20 %, -60 %
+    assert shares.kpis == 9
     assert len(shares.bars) == 3  # one past KPI_BARS: enough to know there are too many
-    assert shares.bands == Counter({"under 50 %": 1, "150 % and over": 3})
+    assert shares.bands == Counter({"under 50 %": 3, "150 % and over": 3})
 
 
 def test_the_html_report_quotes_at_most_its_limit(audited: Path, tmp_path: Path) -> None:

@@ -160,7 +160,8 @@ class KpiShares:
             if not isinstance(target, Decimal) or not isinstance(achieved, Decimal) or target == 0:
                 continue
             share = round(float(achieved / target * 100), 1)
-            self.bands[next(label for low, label in reversed(_BANDS) if share >= low)] += 1
+            band = next((label for low, label in reversed(_BANDS) if share >= low), None)
+            self.bands[band or _BANDS[0][1]] += 1  # below 0 (a fall, a negative target): under 50
             if len(self.bars) <= KPI_BARS:  # one more than drawn: the dataset has too many
                 colour = {True: "#27ae60", False: "#c0392b"}.get(k["target_met"], "#7f8c8d")
                 label = f"{k['kpi_code'] or ''} {k['kpi_name'] or ''}".strip()
