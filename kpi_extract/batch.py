@@ -36,8 +36,8 @@ from typing import Any, Final
 
 import pyarrow as pa
 
-from kpi_extract.audit import DATASET_SCOPE
-from kpi_extract.audit.dataset import conflicts_by_year, dataset_finding_ids, stage_by_year
+from kpi_extract.audit import conflicts
+from kpi_extract.audit.refresh import Pending, refresh_conflicts
 from kpi_extract.distributed import DaskPool
 from kpi_extract.document import Chunk, Outcome, Task, chunk_failed, process_chunk
 from kpi_extract.faults import checkpoint
@@ -133,13 +133,17 @@ def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
 class _Run:
     """One conversion run: applies outcomes to the transaction, keeps the counts."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, pending: Pending) -> None:
         self.store = store
         columns = ["path", "doc_id", "size", "mtime_ns", "status", "redaction"]
         # A row group at a time: the six columns whole are 152 MiB at 1,000,000 documents.
         documents = scan_parts(store.parts("documents"), "documents", columns)
         self.index = InputIndex(row for table in documents for row in table.to_pylist())
         self.tx = store.begin()
+        # The KPI codes whose conflicts the run has to check again (see audit.refresh),
+        # their years noted before the rows become visible.
+        self.tx.watch("kpis", "kpi_code", conflicts.CODES_AT_A_TIME)
+        self.tx.before_publish = lambda: pending.note(self.tx.changed("kpis"))
         self.summary = Summary()
         self.documents: list[Row] = []
         self.touched: list[InputItem] = []  # unchanged bytes, new modification time
@@ -261,26 +265,6 @@ class _Run:
         self.orphaned.update(self.index.sharing(doc_id, path))
 
 
-def refresh_conflicts(store: Store) -> int:
-    """Recompute the dataset-wide findings (``kpi_conflict``); commit only if they changed.
-
-    One fiscal year at a time (:func:`~kpi_extract.audit.dataset.conflicts_by_year`): each
-    year's findings are staged in a transaction of their own and compared with the ids
-    stored for that year; the transaction is discarded if no year differs. Return the
-    generation the dataset is at.
-    """
-    tx = store.begin()
-    try:
-        if not stage_by_year(tx, conflicts_by_year(store), dataset_finding_ids):
-            tx.discard()
-            return int(store.manifest()["generation"])
-        tx.remove("audit_findings", {DATASET_SCOPE})
-        return tx.commit()
-    except BaseException:
-        tx.discard()
-        raise
-
-
 def convert(
     inputs: Sequence[str | Path],
     out: str | Path,
@@ -320,7 +304,8 @@ def convert(
     with store.locked():
         store.collect_garbage()
         listed = iter_inputs(inputs, pattern=pattern)  # raises for a missing path, now
-        run = _Run(store)
+        pending = Pending(store)
+        run = _Run(store, pending)
         items = run.unique(listed)
         if options.dask is None:
             # Compiled here, the grammars reach the workers with the fork (and out of the
@@ -336,7 +321,9 @@ def convert(
         finally:
             run.index.close()
         run.tx.commit()
-        run.summary.generation = refresh_conflicts(store)
+        changed = None if pending.left is None else run.tx.changed("kpis")
+        run.summary.generation = refresh_conflicts(store, changed, pending.left or ())
+        pending.clear()
         store.collect_garbage()
     run.summary.elapsed = time.monotonic() - started
     return run.summary

@@ -24,7 +24,7 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -115,6 +115,17 @@ def arrow_table(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
         for f in schema
     ]
     return pa.Table.from_arrays(columns, schema=schema)
+
+
+def _partition(year: int | None) -> str:
+    """The folder of a fiscal year's partition."""
+    return f"fiscal_year_be={NULL_PARTITION if year is None else year}"
+
+
+def _year_of(folder: str) -> int | None:
+    """The fiscal year of a partition folder (None: no year, or not a partition)."""
+    key, _, value = folder.partition("=")
+    return int(value) if key == "fiscal_year_be" and value != NULL_PARTITION else None
 
 
 def _by_year(table: pa.Table) -> dict[int | None, pa.Table]:
@@ -209,9 +220,8 @@ class Store:
         """The current parts of a partitioned table by fiscal year (``None``: no year)."""
         out: dict[int | None, list[Path]] = {}
         for path in self.parts(name):
-            key, _, value = path.parent.name.partition("=")
-            if key == "fiscal_year_be":  # not the placeholder of an empty table
-                out.setdefault(None if value == NULL_PARTITION else int(value), []).append(path)
+            if path.parent.name.startswith("fiscal_year_be="):  # not an empty table's placeholder
+                out.setdefault(_year_of(path.parent.name), []).append(path)
         return out
 
     def read_rows(self, name: str, key: str, values: list[str]) -> list[dict[str, Any]]:
@@ -353,6 +363,12 @@ class Transaction:
         self.staging = store.state / "staging" / self.run
         self.staged: dict[str, list[str]] = {name: [] for name in TABLES}
         self.removals: dict[str, set[str]] = {name: set() for name in TABLES}
+        # Removals limited to partitions: table -> partition folder -> keys.
+        self.removals_in: dict[str, dict[str, set[str]]] = {name: {} for name in TABLES}
+        self.watched: dict[str, tuple[str, int]] = {}  # table -> (column, limit): see watch
+        self.changes: dict[str, dict[int | None, set[str] | None]] = {}  # see :meth:`changed`
+        #: Called by a commit once the new generation is built, before it becomes visible.
+        self.before_publish: Callable[[], object] | None = None
         self.replaced: set[str] = set()  # tables whose committed parts are all dropped
         self.fresh: set[str] = set()  # parts written by this run: never filtered
         self.sequence = 0
@@ -378,9 +394,8 @@ class Transaction:
         table = table.replace_schema_metadata(table_def.with_metadata().metadata)
         groups = _by_year(table) if table_def.partitioned else {None: table}
         for year, group in sorted(groups.items(), key=lambda item: str(item[0])):
-            folder = name
-            if table_def.partitioned:
-                folder += f"/fiscal_year_be={NULL_PARTITION if year is None else year}"
+            self._note_changed(name, year, group)
+            folder = f"{name}/{_partition(year)}" if table_def.partitioned else name
             try:
                 part = self.growing.get(folder) or self._new_part(name, folder)
                 part.hold(group)
@@ -452,9 +467,51 @@ class Transaction:
         for part in parts:
             self.staged[part.name].append(part.relative)
 
-    def remove(self, name: str, keys: set[str]) -> None:
-        """Delete, at the next commit, the rows of ``name`` whose key is in ``keys``."""
-        self.removals[name] |= keys
+    def remove(self, name: str, keys: set[str], years: Iterable[int | None] | None = None) -> None:
+        """Delete, at the next commit, the rows of ``name`` whose key is in ``keys``.
+
+        With ``years``, only those in the partitions of these fiscal years.
+        """
+        if years is None:
+            self.removals[name] |= keys
+            return
+        for year in years:
+            self.removals_in[name].setdefault(_partition(year), set()).update(keys)
+
+    def watch(self, name: str, column: str, limit: int) -> None:
+        """Keep, from now on, the values of ``column`` in the rows of ``name`` that change.
+
+        Those staged and those removed, by fiscal year (:meth:`changed`): what a later step
+        that depends on them (the conflict check) has to look at again. Past ``limit``
+        values in a year, the year is kept as changed throughout (None), not its values:
+        the codes of a 1,000,000-document conversion would take tens of MB.
+        """
+        self.watched[name] = (column, limit)
+        self.changes.setdefault(name, {})
+
+    def changed(self, name: str) -> dict[int | None, set[str] | None]:
+        """The values of the watched column in ``name``'s rows staged or removed so far.
+
+        By fiscal year; None for a year past the limit of :meth:`watch`; a null value is
+        not kept. The rows a commit removes are known once it has built the generation (a
+        part is read only when it is rewritten): see :attr:`before_publish`.
+        """
+        return self.changes.get(name, {})
+
+    def _note_changed(self, name: str, year: int | None, rows: pa.Table, mask: Any = None) -> None:
+        """Note the watched values of ``rows`` (those ``mask`` selects, if given)."""
+        if name not in self.watched:
+            return
+        column, limit = self.watched[name]
+        values = self.changes[name].setdefault(year, set())
+        if values is None:
+            return
+        array = rows.column(column) if mask is None else rows.column(column).filter(mask)
+        values.update(
+            str(value) for value in pc.unique(array.combine_chunks().drop_null()).to_pylist()
+        )
+        if len(values) > limit:
+            self.changes[name][year] = None
 
     def replace(self, name: str) -> None:
         """Delete, at the next commit, every row of ``name`` but those this run staged.
@@ -477,7 +534,8 @@ class Transaction:
         store = self.store
         base = store.current_dir()
         manifest = store.manifest()
-        changes = any(self.staged.values()) or any(self.removals.values()) or self.replaced
+        changes = any(self.staged.values()) or any(self.removals.values())
+        changes = changes or bool(self.replaced) or any(self.removals_in.values())
         if base is not None and not changes:
             return int(manifest["generation"])  # nothing changed: no new generation
         store.generations.mkdir(parents=True, exist_ok=True)
@@ -506,6 +564,8 @@ class Transaction:
             parts[name] = sorted(kept)
             self.staged[name] = []
         checkpoint("linked")
+        if self.before_publish is not None:
+            self.before_publish()
         self._write_manifest(tmp, number, parts)
         final = store.generations / f"{number:08d}"
         os.rename(tmp, final)
@@ -514,6 +574,7 @@ class Transaction:
         self._point_current(final)
         checkpoint("pointed")
         self.removals = {name: set() for name in TABLES}
+        self.removals_in = {name: {} for name in TABLES}
         self.replaced = set()
         return number
 
@@ -521,14 +582,17 @@ class Transaction:
         """Bring one part into the new generation: linked, rewritten without rows, or gone."""
         target = tmp / relative
         target.parent.mkdir(parents=True, exist_ok=True)
-        removals = self.removals[name]
+        folder = Path(relative).parent.name
+        removals = self.removals[name] | self.removals_in[name].get(folder, set())
         if removals and relative not in self.fresh:
             keys = read_parts([source], name, [key]).column(key)
             value_set = pa.array(sorted(removals), pa.string())
             hit = pc.is_in(keys, value_set=value_set)
             if pc.any(hit).as_py():
                 table = read_parts([source], name).cast(TABLES[name].with_metadata())
-                kept = table.filter(pc.invert(pc.is_in(table.column(key), value_set=value_set)))
+                gone = pc.is_in(table.column(key), value_set=value_set)
+                self._note_changed(name, _year_of(folder), table, gone)
+                kept = table.filter(pc.invert(gone))
                 if kept.num_rows == 0:
                     return []
                 renamed = self._part_name(str(Path(relative).parent))

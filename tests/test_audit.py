@@ -21,18 +21,18 @@ from kpi_extract.audit import (
     audit_view,
 )
 from kpi_extract.audit import buckets as buckets_module
+from kpi_extract.audit import conflicts as conflicts_module
 from kpi_extract.audit import dataset as dataset_module
-from kpi_extract.audit.dataset import (
-    AUDITED_COLUMNS,
-    _quoted_provenance,
+from kpi_extract.audit.conflicts import (
     _shared_codes,
     conflict_candidates,
     conflicts_by_year,
     dataset_finding_ids,
-    recompute,
 )
+from kpi_extract.audit.dataset import AUDITED_COLUMNS, _quoted_provenance, recompute
+from kpi_extract.audit.refresh import refresh_conflicts
 from kpi_extract.audit.views import View
-from kpi_extract.batch import convert, refresh_conflicts
+from kpi_extract.batch import convert
 from kpi_extract.cli import main
 from kpi_extract.rows import record_rows
 from kpi_extract.schema import TABLES
@@ -542,7 +542,7 @@ def test_a_year_s_conflicts_come_a_slice_of_codes_at_a_time(
 ) -> None:
     store = Store(_conflicting(tmp_path, fiscal_year=2570))  # both KPIs of the page in one year
     whole = list(conflicts_by_year(store))
-    monkeypatch.setattr(dataset_module, "_CODES_AT_A_TIME", 1)
+    monkeypatch.setattr(conflicts_module, "CODES_AT_A_TIME", 1)
     sliced = list(conflicts_by_year(store))
     assert [year for year, _ in whole] == [2570]
     assert [year for year, _ in sliced] == [2570, 2570]  # two codes, one at a time

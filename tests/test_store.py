@@ -249,3 +249,56 @@ def test_the_head_of_a_table_reads_only_its_first_rows_and_counts_them_all(
     assert table.to_pylist() == everything.slice(0, 3).to_pylist()
     assert table.column_names == ["doc_id", "code"]
     assert store.head("warnings", None, 0)[0].num_rows == 0
+
+
+def test_a_watched_column_s_values_are_kept_by_year_as_rows_are_staged_and_removed(
+    tmp_path: Path,
+) -> None:
+    store = Store(tmp_path / "out")
+    with store.locked():
+        tx = store.begin()
+        for doc_id, year, code in [("d1", 2563, "a"), ("d2", 2564, "b"), ("d3", 2564, None)]:
+            tx.write("warnings", [_warning(doc_id, year) | {"code": code}])
+        tx.commit()
+        tx = store.begin()
+        tx.watch("warnings", "code", limit=2)
+        assert tx.changed("warnings") == {}
+        tx.write("warnings", [_warning("d4", 2565) | {"code": "c"}])
+        tx.remove("warnings", {"d2", "d3"})
+        assert tx.changed("warnings") == {2565: {"c"}}  # the removed rows: at the commit
+        notes: list[dict[int | None, set[str] | None]] = []
+        tx.before_publish = lambda: notes.append(dict(tx.changed("warnings")))
+        tx.commit()
+        # Known before the generation became visible; a null value is not kept.
+        assert notes == [{2565: {"c"}, 2564: {"b"}}]
+        rows = [(d, c) for d, c in _rows(store, "warnings", ["doc_id", "code"])]
+        assert sorted(rows) == [("d1", "a"), ("d4", "c")]
+        # Past the limit, a year is changed throughout.
+        for n in range(3):
+            tx.write("warnings", [_warning(f"e{n}", 2565) | {"code": f"x{n}"}])
+        assert tx.changed("warnings") == {2565: None, 2564: {"b"}}
+        tx.discard()
+
+
+def test_a_removal_limited_to_years_keeps_the_key_s_rows_of_other_years(tmp_path: Path) -> None:
+    store = Store(tmp_path / "out")
+    with store.locked():
+        tx = store.begin()
+        for year in (2563, 2564, 2565):
+            tx.write("warnings", [_warning("same", year), _warning(f"own{year}", year)])
+        tx.commit()
+        tx = store.begin()
+        tx.remove("warnings", {"same"}, years=[2564, 2565])
+        tx.remove("warnings", {"own2565"}, years=[2563])  # not in 2563: nothing
+        tx.commit()
+    assert sorted(_rows(store, "warnings", ["doc_id", "fiscal_year_be"])) == [
+        ("own2563", 2563),
+        ("own2564", 2564),
+        ("own2565", 2565),
+        ("same", 2563),
+    ]
+
+
+def _rows(store: Store, name: str, columns: list[str]) -> list[tuple[object, ...]]:
+    table = read_table(store.root, name, columns)
+    return list(zip(*(table.column(c).to_pylist() for c in columns), strict=True))
