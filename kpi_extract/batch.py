@@ -42,7 +42,7 @@ from kpi_extract.distributed import DaskPool
 from kpi_extract.document import Chunk, Outcome, Task, chunk_failed, process_chunk
 from kpi_extract.faults import checkpoint
 from kpi_extract.grammar import load_grammars
-from kpi_extract.index import HAS_DATA, InputIndex, Known
+from kpi_extract.index import HAS_DATA, INPUT_COLUMNS, InputIndex, Known
 from kpi_extract.inputs import InputItem, item_at, iter_inputs
 from kpi_extract.redact import fingerprint
 from kpi_extract.rows import Row
@@ -130,15 +130,21 @@ def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield batch
 
 
+def _tuples(table: pa.Table, names: Sequence[str]) -> Iterator[tuple[Any, ...]]:
+    """The rows of ``table`` as tuples of columns ``names``, made by column (see InputIndex)."""
+    return zip(*(table.column(name).to_pylist() for name in names), strict=True)
+
+
 class _Run:
     """One conversion run: applies outcomes to the transaction, keeps the counts."""
 
     def __init__(self, store: Store, pending: Pending) -> None:
         self.store = store
-        columns = ["path", "doc_id", "size", "mtime_ns", "status", "redaction"]
         # A row group at a time: the six columns whole are 152 MiB at 1,000,000 documents.
+        columns = list(INPUT_COLUMNS)
         documents = scan_parts(store.parts("documents"), "documents", columns)
-        self.index = InputIndex(row for table in documents for row in table.to_pylist())
+        rows = (row for table in documents for row in _tuples(table, columns))
+        self.index = InputIndex(rows=rows)
         self.tx = store.begin()
         # The KPI codes whose conflicts the run has to check again (see audit.refresh),
         # their years noted before the rows become visible.

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Final, NamedTuple
 
 #: Statuses whose document's rows are stored (a ``duplicate`` names the input that holds them).
@@ -48,8 +48,12 @@ _CONTENT_INDEX: Final = "CREATE INDEX inputs_by_content ON inputs (doc_id)"
 _LOAD_BATCH: Final = 10_000
 
 
+#: The ``documents`` columns the index is built from, in the order of its rows.
+INPUT_COLUMNS: Final = ("path", "doc_id", "size", "mtime_ns", "status", "redaction")
+
+
 def _input(row: Mapping[str, Any]) -> tuple[Any, ...]:
-    return tuple(row[key] for key in ("path", "doc_id", "size", "mtime_ns", "status", "redaction"))
+    return tuple(row[key] for key in INPUT_COLUMNS)
 
 
 class Known(NamedTuple):
@@ -66,11 +70,15 @@ class Known(NamedTuple):
 class InputIndex:
     """Inputs by path, the input holding each content, and the paths seen in this run.
 
-    Built from the ``documents`` rows of the dataset (mappings with ``path``, ``doc_id``,
-    ``size``, ``mtime_ns``, ``status``, ``redaction``).
+    Built from the ``documents`` rows of the dataset: mappings with the keys of
+    :data:`INPUT_COLUMNS`, or ``rows``, tuples of their values in that order (made from
+    Arrow's columns: 0.55 s instead of 1.7 for the 1,000,100 rows of a 1,000,000-document
+    dataset, which ``Table.to_pylist`` makes dicts of first).
     """
 
-    def __init__(self, documents: Iterable[Mapping[str, Any]]) -> None:
+    def __init__(
+        self, documents: Iterable[Mapping[str, Any]] = (), *, rows: Iterable[tuple[Any, ...]] = ()
+    ) -> None:
         self.db = sqlite3.connect("", isolation_level=None)  # "": private, on disk
         self.db.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")
         self.db.execute("PRAGMA journal_mode = OFF")
@@ -79,10 +87,10 @@ class InputIndex:
         # One transaction for the life of the index: nothing is ever committed (a temporary
         # database needs no durability) and no statement pays for a commit of its own.
         self.db.execute("BEGIN")
-        self._load(documents)
+        self._load(itertools.chain(map(_input, documents), rows))
         self.db.execute(_CONTENT_INDEX)
 
-    def _load(self, documents: Iterable[Mapping[str, Any]]) -> None:
+    def _load(self, documents: Iterator[tuple[Any, ...]]) -> None:
         """The dataset's inputs, as :meth:`put` and :meth:`set_owner` would one row at a time.
 
         A path given twice: the last row holds; a content with data under two paths: the
@@ -94,11 +102,10 @@ class InputIndex:
             "CREATE TEMP TABLE loaded_owners "
             "(seq INTEGER PRIMARY KEY, doc_id TEXT NOT NULL, path TEXT NOT NULL)"
         )
-        rows = iter(documents)
-        while batch := list(itertools.islice(rows, _LOAD_BATCH)):
+        while batch := list(itertools.islice(documents, _LOAD_BATCH)):
             inputs = [
                 (path, doc_id or "", size, mtime_ns, status, redaction)
-                for path, doc_id, size, mtime_ns, status, redaction in map(_input, batch)
+                for path, doc_id, size, mtime_ns, status, redaction in batch
             ]
             self.db.executemany(
                 "INSERT OR REPLACE INTO inputs VALUES (?, ?, ?, ?, ?, ?, 0)", inputs

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kpi_extract import index as index_module
-from kpi_extract.index import InputIndex, Known
+from kpi_extract.index import INPUT_COLUMNS, InputIndex, Known
 
 
 def _row(
@@ -57,9 +57,10 @@ def test_unchanged_needs_the_same_size_time_and_redaction() -> None:
         index.close()
 
 
+@pytest.mark.parametrize("as_tuples", [False, True])
 @pytest.mark.parametrize("batch", [10_000, 2])
 def test_the_dataset_s_inputs_load_as_if_put_one_row_at_a_time(
-    batch: int, monkeypatch: pytest.MonkeyPatch
+    batch: int, as_tuples: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(index_module, "_LOAD_BATCH", batch)
     rows = [
@@ -70,7 +71,10 @@ def test_the_dataset_s_inputs_load_as_if_put_one_row_at_a_time(
         _row("d.txt", "d3", "duplicate"),
         _row("e.txt", None, "quarantined"),
     ]
-    index = InputIndex(rows)
+    if as_tuples:  # as the run gives them, made from the columns of `documents`
+        index = InputIndex(rows=[tuple(row[c] for c in INPUT_COLUMNS) for row in rows])
+    else:
+        index = InputIndex(rows)
     try:
         assert index.get("a.txt") == Known("d3", 10, 99, "parsed", None, False)
         assert [index.owner(d) for d in ("d1", "d2", "d3")] == ["a.txt", "c.txt", "a.txt"]
