@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 from kpi_extract.audit import DATASET_SCOPE, conflicts
 from kpi_extract.audit.conflicts import dataset_finding_ids
 from kpi_extract.errors import OutputError
-from kpi_extract.store import Store, Transaction, read_parts
+from kpi_extract.store import Store, Transaction, read_parts, scan_parts
 
 #: The note of fiscal years whose conflicts may be stale, in the dataset's state folder.
 PENDING_NOTE: Final = "conflicts-pending.json"
@@ -133,7 +133,8 @@ def _refresh_year(
     ``stored``: the year's parts of ``audit_findings``. A whole year's findings are staged
     a slice at a time, replacing every stored dataset-wide finding of the year if the
     transaction commits. For ``codes``, nothing is staged unless their findings changed;
-    then the year's other stored conflicts are staged again beside the new ones.
+    then the year's other stored conflicts are staged again beside the new ones, as they
+    are read. Held at most: the ids and codes of the year's stored conflicts, a row group.
     """
     if codes is None:
         ids: list[str] = []
@@ -145,14 +146,22 @@ def _refresh_year(
     found = [
         finding for findings in conflicts.year_conflicts(kpis, year, codes) for finding in findings
     ]
-    scope = pa.array([DATASET_SCOPE], pa.string())
-    before = read_parts(stored, "audit_findings", None, ("scope", scope))
+    scope = ("scope", pa.array([DATASET_SCOPE], pa.string()))
+    wanted = pa.array(sorted(codes), pa.string())
+    known = read_parts(stored, "audit_findings", ["kpi_code", "finding_id"], scope)
     # A null code is not one of them (is_in is false for a null, never null).
-    of_codes = pc.is_in(before.column("kpi_code"), value_set=pa.array(sorted(codes), pa.string()))
-    was = before.filter(of_codes).column("finding_id").to_pylist()
-    if sorted(str(finding_id) for finding_id in was) == sorted(f["finding_id"] for f in found):
+    of_codes = pc.is_in(known.column("kpi_code"), value_set=wanted)
+    was = known.filter(of_codes).column("finding_id")
+    if sorted(str(finding_id) for finding_id in was.to_pylist()) == sorted(
+        finding["finding_id"] for finding in found
+    ):
         return False
     tx.remove("audit_findings", {DATASET_SCOPE}, years=[year])
-    tx.write_table("audit_findings", before.filter(pc.invert(of_codes)))
+    # The year's other conflicts, a row group at a time: a year's whole lot held would grow
+    # with the archive.
+    for piece in scan_parts(stored, "audit_findings", None, scope):
+        tx.write_table(
+            "audit_findings", piece.filter(pc.invert(pc.is_in(piece["kpi_code"], value_set=wanted)))
+        )
     tx.write("audit_findings", found)
     return True
