@@ -42,12 +42,13 @@ from kpi_extract.distributed import DaskPool
 from kpi_extract.document import Chunk, Outcome, Task, chunk_failed, process_chunk
 from kpi_extract.faults import checkpoint
 from kpi_extract.grammar import load_grammars
-from kpi_extract.index import HAS_DATA, INPUT_COLUMNS, InputIndex, Known
+from kpi_extract.index import HAS_DATA, Known
 from kpi_extract.inputs import InputItem, item_at, iter_inputs
 from kpi_extract.redact import fingerprint
 from kpi_extract.rows import Row
+from kpi_extract.runindex import keep_index, open_index
 from kpi_extract.schema import TABLES
-from kpi_extract.store import Store, Transaction, scan_parts
+from kpi_extract.store import Store, Transaction
 from kpi_extract.workers import Pool
 
 # Tables whose rows belong to one document's content (audit_findings: scope = doc_id).
@@ -130,21 +131,12 @@ def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield batch
 
 
-def _tuples(table: pa.Table, names: Sequence[str]) -> Iterator[tuple[Any, ...]]:
-    """The rows of ``table`` as tuples of columns ``names``, made by column (see InputIndex)."""
-    return zip(*(table.column(name).to_pylist() for name in names), strict=True)
-
-
 class _Run:
     """One conversion run: applies outcomes to the transaction, keeps the counts."""
 
     def __init__(self, store: Store, pending: Pending) -> None:
         self.store = store
-        # A row group at a time: the six columns whole are 152 MiB at 1,000,000 documents.
-        columns = list(INPUT_COLUMNS)
-        documents = scan_parts(store.parts("documents"), "documents", columns)
-        rows = (row for table in documents for row in _tuples(table, columns))
-        self.index = InputIndex(rows=rows)
+        self.index = open_index(store)
         self.tx = store.begin()
         # The KPI codes whose conflicts the run has to check again (see audit.refresh),
         # their years noted before the rows become visible.
@@ -323,12 +315,13 @@ def convert(
                 _run_batches(run, items, options, progress)
         except BaseException:
             run.tx.discard()
-            raise
-        finally:
             run.index.close()
-        run.tx.commit()
-        changed = None if pending.left is None else run.tx.changed("kpis")
-        run.summary.generation = refresh_conflicts(store, changed, pending.left or ())
+            raise
+        with contextlib.closing(run.index):
+            run.tx.commit()
+            changed = None if pending.left is None else run.tx.changed("kpis")
+            run.summary.generation = refresh_conflicts(store, changed, pending.left or ())
+            keep_index(store, run.index)
         pending.clear()
         store.collect_garbage()
     run.summary.elapsed = time.monotonic() - started

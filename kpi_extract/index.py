@@ -4,9 +4,11 @@ A run asks, for every input, whether the dataset holds it already (same size, ti
 redaction: skip it unread; same hash: skip it parsed), and for every parsed document,
 whether another input holds the same content (then it is a ``duplicate``). Held in Python
 dicts, that index cost about a kilobyte per input and grew with the archive: 100 MB at
-100,000 inputs, a gigabyte at a national archive's million. It is kept in a private
-temporary SQLite database instead (stdlib :mod:`sqlite3`, on disk, deleted when closed),
-with a bounded page cache: the run's memory does not grow with the archive.
+100,000 inputs, a gigabyte at a national archive's million. It is kept in a SQLite
+database instead (stdlib :mod:`sqlite3`, on disk), with a bounded page cache: the run's
+memory does not grow with the archive. A run leaves it in the output folder for the next
+one (:mod:`kpi_extract.runindex`): building it is what a small run into a large dataset
+spent most of its time on.
 
 >>> index = InputIndex([{"path": "a.txt", "doc_id": "d1", "size": 3, "mtime_ns": 7,
 ...                     "status": "parsed", "redaction": None}])
@@ -22,6 +24,7 @@ from __future__ import annotations
 import itertools
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
 from typing import Any, Final, NamedTuple
 
 #: Statuses whose document's rows are stored (a ``duplicate`` names the input that holds them).
@@ -38,6 +41,7 @@ CREATE TABLE inputs (
 ) WITHOUT ROWID;
 CREATE TABLE owners (doc_id TEXT PRIMARY KEY, path TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE seen (path TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE kept (key TEXT NOT NULL, inputs INTEGER NOT NULL);
 """
 
 
@@ -54,6 +58,20 @@ INPUT_COLUMNS: Final = ("path", "doc_id", "size", "mtime_ns", "status", "redacti
 
 def _input(row: Mapping[str, Any]) -> tuple[Any, ...]:
     return tuple(row[key] for key in INPUT_COLUMNS)
+
+
+def _connect(path: Path | None) -> sqlite3.Connection:
+    """The index's database: in ``path``, or private (deleted when closed) if None.
+
+    No journal and no syncing: a run uses one transaction for the life of the index (no
+    statement pays for a commit of its own), and a file a run was writing when it died is
+    never read again (see :mod:`kpi_extract.runindex`).
+    """
+    db = sqlite3.connect("" if path is None else str(path), isolation_level=None)
+    db.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")
+    db.execute("PRAGMA journal_mode = OFF")
+    db.execute("PRAGMA synchronous = OFF")
+    return db
 
 
 class Known(NamedTuple):
@@ -77,18 +95,54 @@ class InputIndex:
     """
 
     def __init__(
-        self, documents: Iterable[Mapping[str, Any]] = (), *, rows: Iterable[tuple[Any, ...]] = ()
+        self,
+        documents: Iterable[Mapping[str, Any]] = (),
+        *,
+        rows: Iterable[tuple[Any, ...]] = (),
+        path: Path | None = None,
     ) -> None:
-        self.db = sqlite3.connect("", isolation_level=None)  # "": private, on disk
-        self.db.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")
-        self.db.execute("PRAGMA journal_mode = OFF")
-        self.db.execute("PRAGMA synchronous = OFF")
+        self.path = path
+        self.db = _connect(path)
         self.db.executescript(_SCHEMA)
-        # One transaction for the life of the index: nothing is ever committed (a temporary
-        # database needs no durability) and no statement pays for a commit of its own.
         self.db.execute("BEGIN")
         self._load(itertools.chain(map(_input, documents), rows))
         self.db.execute(_CONTENT_INDEX)
+
+    @classmethod
+    def reopen(cls, path: Path) -> InputIndex:
+        """The index :meth:`settle` left in the file ``path``, for another run."""
+        index = cls.__new__(cls)
+        index.path = path
+        index.db = _connect(path)
+        index.db.execute("BEGIN")
+        return index
+
+    def settle(self, key: str) -> int:
+        """End the run: forget what it met, note ``key``, commit and close; return the inputs.
+
+        What is left is the dataset's inputs as the run leaves them, for :meth:`reopen`.
+        """
+        self.db.execute("DELETE FROM seen")
+        self.db.execute("UPDATE inputs SET applied = 0 WHERE applied")
+        inputs = int(self.db.execute("SELECT count(*) FROM inputs").fetchone()[0])
+        self.db.execute("DELETE FROM kept")
+        self.db.execute("INSERT INTO kept VALUES (?, ?)", (key, inputs))
+        self.db.execute("COMMIT")
+        self.db.close()
+        return inputs
+
+    def key(self) -> str | None:
+        """The key :meth:`settle` noted, if this index was settled."""
+        row = self.db.execute("SELECT key FROM kept").fetchone()
+        return None if row is None else str(row[0])
+
+    def contents(self) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+        """Every input (without :attr:`Known.applied`) and every owner, in order (for checks)."""
+        inputs = self.db.execute(
+            "SELECT path, doc_id, size, mtime_ns, status, redaction FROM inputs ORDER BY path"
+        ).fetchall()
+        owners = self.db.execute("SELECT doc_id, path FROM owners ORDER BY doc_id").fetchall()
+        return inputs, owners
 
     def _load(self, documents: Iterator[tuple[Any, ...]]) -> None:
         """The dataset's inputs, as :meth:`put` and :meth:`set_owner` would one row at a time.

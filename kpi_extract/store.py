@@ -8,6 +8,7 @@ Layout of an output folder ``DIR``::
     DIR/.kpi_extract/generations/00000007/kpis/fiscal_year_be=2564/part-....parquet
     DIR/.kpi_extract/staging/<run>/...   parts written by a run, not yet committed
     DIR/.kpi_extract/lock                held (flock) by the run in progress
+    DIR/.kpi_extract/index/<key>.sqlite  the inputs' index left for the next run (runindex)
 
 Part files are immutable. A commit builds a new generation folder out of hard links to the
 parts that stay, rewritten copies of the parts that lose rows (a changed input's old rows),
@@ -63,7 +64,8 @@ FINISH_THREADS: Final = 2
 SYNC_THREADS: Final = 16
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
+    """Make the entries of folder ``path`` (a rename, a new file) durable."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -569,7 +571,7 @@ class Transaction:
         self._write_manifest(tmp, number, parts)
         final = store.generations / f"{number:08d}"
         os.rename(tmp, final)
-        _fsync_dir(store.generations)
+        fsync_dir(store.generations)
         checkpoint("renamed")
         self._point_current(final)
         checkpoint("pointed")
@@ -608,7 +610,7 @@ class Transaction:
             json.dump(manifest, handle, indent=1, sort_keys=True)
             handle.flush()
             os.fsync(handle.fileno())
-        _fsync_dir(tmp)
+        fsync_dir(tmp)
 
     def _point_current(self, final: Path) -> None:
         root = self.store.root
@@ -623,7 +625,7 @@ class Transaction:
             if table_link.exists():
                 raise OutputError("output", f"{table_link} exists and is not kpi-extract's link")
             table_link.symlink_to(Path("current") / name)
-        _fsync_dir(root)
+        fsync_dir(root)
 
     def discard(self) -> None:
         """Forget what this run staged (after an error)."""

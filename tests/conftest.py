@@ -10,13 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from kpi_extract import native, synth
+from kpi_extract import native, runindex, synth
 from kpi_extract.batch import convert
 from kpi_extract.decode import decode_bytes
 from kpi_extract.errors import DecodeError
 from kpi_extract.normalise import normalise
 from kpi_extract.schema import TABLES
 from kpi_extract.store import Store
+
+# Every run of the suite, in this process or a child, checks the run index it leaves
+# against one built from the dataset (kpi_extract.runindex).
+os.environ[runindex.CHECK_ENV] = "1"
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
