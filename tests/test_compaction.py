@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 from kpi_extract import compaction
@@ -74,3 +75,28 @@ def test_large_parts_and_a_run_s_own_parts_are_not_merged(
     assert _folders(store)["fiscal_year_be=2568"] == 20
     assert _folders(store)["fiscal_year_be=2566"] == 1  # the next commit merged those
     assert len(read_table(store.root, "warnings")) == 20 + 2 + 20
+
+
+def test_crowded_folders_are_merged_together_each_in_the_order_of_its_parts(
+    tmp_path: Path,
+) -> None:
+    store = Store(tmp_path / "out")
+    expected: dict[str, list[object]] = {}
+    for night in range(18):  # a warning of 2566 and one of 2567 a night
+        if night == 17:  # the 17 parts each folder carries into this night's commit
+            for path in sorted(store.parts("warnings")):
+                rows = pq.read_table(path, columns=["doc_id"]).column(0).to_pylist()
+                expected.setdefault(path.parent.name, []).extend(rows)
+        with store.locked():
+            tx = store.begin()
+            tx.write("warnings", [_warning(f"a{night:02d}", 2566), _warning(f"b{night:02d}", 2567)])
+            tx.commit()
+    assert _folders(store) == {"fiscal_year_be=2566": 2, "fiscal_year_be=2567": 2}
+    merged = {}
+    for path in store.parts("warnings"):
+        table = pq.read_table(path, columns=["doc_id"])
+        if table.num_rows > 1:  # the folder's merged part; the other is the night's
+            merged[path.parent.name] = table.column(0).to_pylist()
+    assert merged == expected
+    assert sorted(map(str, expected["fiscal_year_be=2566"])) == [f"a{n:02d}" for n in range(17)]
+    assert sorted(map(str, expected["fiscal_year_be=2567"])) == [f"b{n:02d}" for n in range(17)]
