@@ -207,6 +207,38 @@ def timed_audit(dataset: Path, docs: int) -> AuditResult:
     )
 
 
+@dataclass
+class IncrementResult:
+    """Runs of ``new`` documents each into the dataset of a corpus of ``docs``, one by one.
+
+    What a nightly run costs as the archive grows: the index of the dataset's inputs, the
+    conflict check of what the run changed, the commit.
+    """
+
+    docs: int
+    new: int
+    jobs: int
+    seconds: list[float]
+    peak_rss_mb: float
+
+
+def timed_increments(
+    work: Path, dataset: Path, docs: int, jobs: int, *, seed: int, runs: int = 2, new: int = 100
+) -> IncrementResult:
+    """``runs`` conversions of ``new`` synthetic documents each into ``dataset``, timed.
+
+    Each run's documents are a corpus of their own (seeds after ``seed``), kept in
+    ``work`` like the others: the same new documents go into every size's dataset.
+    """
+    seconds, peak = [], 0.0
+    for run in range(runs):
+        corpus, _ = _corpus(work, new, seed + 1 + run)
+        measure = _timed_cli("convert", str(corpus), "--out", str(dataset), "--jobs", str(jobs))
+        seconds.append(measure.seconds)
+        peak = max(peak, measure.peak_rss_mb)
+    return IncrementResult(docs, new, jobs, seconds, peak)
+
+
 def _timed_cli(*args: str) -> _Measure:
     """One ``kpi-extract`` command in a new process: wall and CPU time, peak memory."""
     command = [sys.executable, "-m", "kpi_extract.cli", *args]
@@ -468,6 +500,8 @@ def render(
     start_s: float,
     probes: tuple[float, float] = (0.0, 0.0),
     audits: tuple[AuditResult, ...] = (),
+    *,
+    increments: tuple[IncrementResult, ...] = (),
 ) -> str:
     """The results as the Markdown of ``benchmarks.md``; ``probes``: at the start, the end."""
     out = [
@@ -529,6 +563,22 @@ def render(
             f"{a.html_mb:.1f} |"
             for a in audits
         ]
+    if increments:
+        out += [
+            "",
+            "New documents into the dataset of each size's last run, after its audit, one run "
+            "after the other (what a nightly run costs as the archive grows: the index of the "
+            "dataset's inputs, the conflict check of what the run changed, the commit):",
+            "",
+            "| dataset documents | new documents per run | jobs | seconds, each run | "
+            "peak RSS MB |",
+            "| ---: " * 5 + "|",
+        ]
+        out += [
+            f"| {i.docs:,} | {i.new:,} | {i.jobs} | "
+            f"{' / '.join(f'{s:.2f}' for s in i.seconds)} | {i.peak_rss_mb:.0f} |"
+            for i in increments
+        ]
     out += ["", "Per stage, one process, milliseconds per document:", ""]
     out.append("| " + " | ".join(stage_ms) + " | total |")
     out.append("|" + " ---: |" * (len(stage_ms) + 1))
@@ -561,7 +611,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     compileall.compile_dir(ROOT / "kpi_extract", quiet=1)
-    results, audits = [], []
+    results, audits, increments = [], [], []
     first_probe = speed_probe()
     for size in (int(s) for s in args.sizes.split(",")):
         corpus, written = _corpus(args.work, size, args.seed)
@@ -595,16 +645,23 @@ def main(argv: list[str] | None = None) -> int:
             f"peak PSS {audits[-1].peak_pss_mb:.0f} MB",
             flush=True,
         )
+        increments.append(timed_increments(args.work, out, size, jobs, seed=args.seed))
+        print(
+            f"{size} docs, {increments[-1].new} new documents a run: "
+            + " / ".join(f"{s:.2f} s" for s in increments[-1].seconds),
+            flush=True,
+        )
         shutil.rmtree(args.work / f"out-{size}-1", ignore_errors=True)
     first_corpus = _corpus(args.work, int(args.sizes.split(",")[0]), args.seed)[0]
     stage_ms = stages(first_corpus)
     start_s = startup(synth.corpus_files(first_corpus)[0])
     probes = (first_probe, speed_probe())
-    page = render(results, stage_ms, start_s, probes, tuple(audits))
+    page = render(results, stage_ms, start_s, probes, tuple(audits), increments=tuple(increments))
     args.results.write_text(page, encoding="utf-8")
     data = {
         "results": [asdict(r) for r in results],
         "audits": [asdict(a) for a in audits],
+        "increments": [asdict(i) for i in increments],
         "stages_ms": stage_ms,
         "startup_s": start_s,
         "probes_ms": probes,

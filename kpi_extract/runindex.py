@@ -12,7 +12,7 @@ writes a new part under a new name: the same parts are the same rows.
   changes the index leaves no index behind (the next run builds one), never a wrong one.
 - The index is left only once the run's last commit is visible, only if it counts as many
   inputs as the generation has ``documents`` rows, and written out (``fsync``) before it is
-  renamed into place. Its file takes about 450 bytes per input (450 MB at 1,000,000).
+  renamed into place. Its file takes 450-550 bytes per input.
 - With ``KPI_EXTRACT_CHECK_INDEX=1`` (the test suite sets it) the index left is compared,
   row by row, with one built from the generation; a difference raises ``RuntimeError``.
 """

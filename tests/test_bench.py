@@ -10,6 +10,7 @@ import pytest
 
 from kpi_extract.bench import (
     AuditResult,
+    IncrementResult,
     RunResult,
     _Measure,
     _timed_convert,
@@ -23,7 +24,9 @@ from kpi_extract.bench import (
     speed_probe,
     stages,
     timed_audit,
+    timed_increments,
 )
+from kpi_extract.store import read_table
 
 ROOT = Path(__file__).resolve().parent.parent
 needs_proc = pytest.mark.skipif(not Path("/proc/self/smaps_rollup").exists(), reason="no /proc")
@@ -64,6 +67,28 @@ def test_the_report_lists_the_audits() -> None:
     text = render([_run(1000, 2, 1.4)], {"decode": 0.25}, 0.42, audits=(short,))
     assert "| 1,000 | 0.8 | 0.80 | - | 180 | 0.0 |" in text.splitlines()
     assert "| 100,000 | 36.0 |" not in render([_run(100_000, 2, 95.0)], {"decode": 0.25}, 0.42)
+
+
+@needs_proc
+def test_increments_convert_new_documents_into_the_dataset_one_run_after_the_other(
+    tmp_path: Path,
+) -> None:
+    _timed_convert(ROOT / "samples", tmp_path / "out", jobs=1)
+    before = read_table(tmp_path / "out", "documents", ["path"]).num_rows
+    result = timed_increments(tmp_path, tmp_path / "out", 12, 1, seed=1, runs=2, new=3)
+    assert (result.docs, result.new, result.jobs, len(result.seconds)) == (12, 3, 1, 2)
+    assert all(s > 0 for s in result.seconds) and result.peak_rss_mb > 20
+    paths = read_table(tmp_path / "out", "documents", ["path"]).column(0).to_pylist()
+    assert len(paths) == before + 6
+    assert sum("corpus-3-seed2" in str(p) for p in paths) == 3
+    assert sum("corpus-3-seed3" in str(p) for p in paths) == 3
+
+
+def test_the_report_lists_the_increments() -> None:
+    increment = IncrementResult(100_000, 100, 2, [2.114, 2.561], 193.6)
+    text = render([_run(100_000, 2, 95.0)], {"decode": 0.25}, 0.42, increments=(increment,))
+    assert "| 100,000 | 100 | 2 | 2.11 / 2.56 | 194 |" in text.splitlines()
+    assert "| 100,000 | 100 |" not in render([_run(100_000, 2, 95.0)], {"decode": 0.25}, 0.42)
 
 
 def test_a_failed_convert_raises_with_its_error_output(tmp_path: Path) -> None:
