@@ -46,9 +46,8 @@ def compact(
     from ``root`` (links into the generation being built). Parts in ``fresh`` (written by
     the run committing) are left alone: a later commit of the run filters carried parts by
     its removals, not those. zstd at ``level``. Folders are merged :data:`MERGE_THREADS`
-    at a time (reading and encoding Parquet release the GIL; a commit has the cores to
-    itself): the 5,708 small parts a 100,000-document conversion committing every 1,000
-    documents left, 11.4 -> 6.4-6.7 s.
+    at a time (reading and encoding Parquet release the GIL): the 5,708 small parts a
+    100,000-document conversion committing every 1,000 documents left, 11.4 -> 6.4-6.7 s.
     """
     folders: dict[str, list[str]] = {}
     for relative in parts:

@@ -41,7 +41,7 @@ CREATE TABLE inputs (
 ) WITHOUT ROWID;
 CREATE TABLE owners (doc_id TEXT PRIMARY KEY, path TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE seen (path TEXT PRIMARY KEY) WITHOUT ROWID;
-CREATE TABLE kept (key TEXT NOT NULL, inputs INTEGER NOT NULL);
+CREATE TABLE kept (key TEXT NOT NULL);
 """
 
 
@@ -126,7 +126,7 @@ class InputIndex:
         self.db.execute("UPDATE inputs SET applied = 0 WHERE applied")
         inputs = int(self.db.execute("SELECT count(*) FROM inputs").fetchone()[0])
         self.db.execute("DELETE FROM kept")
-        self.db.execute("INSERT INTO kept VALUES (?, ?)", (key, inputs))
+        self.db.execute("INSERT INTO kept VALUES (?)", (key,))
         self.db.execute("COMMIT")
         self.db.close()
         return inputs

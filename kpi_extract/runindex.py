@@ -37,7 +37,7 @@ from kpi_extract.store import Store, fsync_dir, scan_parts
 
 INDEX_DIR: Final = "index"
 #: Part of the key: a file of another layout of the index is never taken.
-FORMAT: Final = 1
+FORMAT: Final = 2
 CHECK_ENV: Final = "KPI_EXTRACT_CHECK_INDEX"
 
 
