@@ -52,6 +52,9 @@ def test_unchanged_needs_the_same_size_time_and_redaction() -> None:
         assert index.known_sha("a.txt", None) is None  # another redaction: re-parse
         index.put("a.txt", Known("d2", 11, 100, "parsed", None, True))
         assert index.get("a.txt") == Known("d2", 11, 100, "parsed", None, True)
+        assert index.unchanged("a.txt", 11, 100, None)  # no redaction then, none now
+        assert not index.unchanged("a.txt", 11, 100, "k1")
+        assert not index.unchanged("a.txt", 12, 100, None)
         assert index.sharing("d1", "x") == []
     finally:
         index.close()

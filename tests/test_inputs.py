@@ -34,6 +34,17 @@ def test_a_folders_files_come_in_name_order_before_its_subfolders(tmp_path: Path
     assert _names(tmp_path, "[ab].txt") == ["a.txt"]
 
 
+def test_a_pattern_matches_as_fnmatch_does_with_case_kept(tmp_path: Path) -> None:
+    for name in ["a1.txt", "b2.TXT", "c3.txt", "a1.txt.bak", "ab.TXT", "[x].TXT"]:
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    assert _names(tmp_path, "[ab]?.TXT") == ["ab.TXT", "b2.TXT"]
+    assert _names(tmp_path, "*.txt") == ["a1.txt", "c3.txt"]
+    assert _names(tmp_path, "[[]x].TXT") == ["[x].TXT"]
+    assert _names(tmp_path, "*") == sorted(
+        ["a1.txt", "b2.TXT", "c3.txt", "a1.txt.bak", "ab.TXT", "[x].TXT"]
+    )
+
+
 def test_sizes_and_times_are_the_files(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_bytes(b"12345")
     (item,) = iter_inputs([tmp_path])
