@@ -219,7 +219,7 @@ CONVERT_HELP = """exit codes:
   2  usage error
   3  another run is writing the output folder
   4  the output folder cannot be written (the previous dataset is left intact)
-  5  an input path does not exist
+  5  an input does not exist or cannot be listed
 """
 
 
@@ -257,7 +257,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=CONVERT_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    conv.add_argument("inputs", nargs="+", help="files, folders (recursive) or .zip archives")
+    conv.add_argument(
+        "inputs", nargs="+", help="files, folders (recursive), .zip archives or URLs (s3://...)"
+    )
     conv.add_argument("--out", required=True, type=Path, help="output folder of the dataset")
     conv.add_argument(
         "--jobs",

@@ -4,8 +4,9 @@ Dask workers parse their share of the inputs (:func:`kpi_extract.document.proces
 function the local worker processes run); the results come back to the process that
 started the run, which writes the dataset exactly as a local run does: same rows, same
 atomic generations, same lock. Only parsing moves; the output folder needs to be on the
-driver's disk alone. Inputs must be readable by every worker at the same path: a shared
-filesystem, or an object-storage bucket mounted at one path on every worker.
+driver's disk alone. Inputs must be readable by every worker: at the same path (a shared
+filesystem), or by URL from object storage, which each worker reads directly
+(:mod:`kpi_extract.remote`).
 
 ``address`` is a scheduler (``tcp://10.0.0.5:8786``) or ``local:N`` for a local cluster of
 N single-threaded worker processes. Dask does not stop a running task: the per-document

@@ -6,7 +6,9 @@ files matching ``pattern`` (``*.txt`` by default); a file named on the command l
 an input. Symbolic links are followed only when they stay inside the folder given.
 Archive members are read in memory, never extracted, so no member path can escape anything;
 members larger than ``max_member_bytes`` (or compressed more than ``max_ratio`` times: a
-decompression bomb) and archives inside archives are not read but reported.
+decompression bomb) and archives inside archives are not read but reported. An input given
+as a URL (``s3://bucket/dumps``) is listed and read through :mod:`kpi_extract.remote`, in the
+same order and with the same rules, its items named by their URL.
 """
 
 from __future__ import annotations
@@ -16,9 +18,12 @@ import os
 import re
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
+
+from kpi_extract import remote
 
 #: Larger members are refused (``too_large``); a dump is about 10 KB.
 MAX_MEMBER_BYTES: Final = 64 * 1024 * 1024
@@ -43,9 +48,9 @@ class InputError(OSError):
 
 
 def _archive_items(
-    archive: Path, pattern: str, max_member_bytes: int, max_ratio: int
+    archive: str, pattern: str, max_member_bytes: int, max_ratio: int
 ) -> Iterator[InputItem]:
-    with zipfile.ZipFile(archive) as zf:
+    with _open_archive(archive) as zf:
         for info in sorted(zf.infolist(), key=lambda i: i.filename):
             if info.is_dir():
                 continue
@@ -61,7 +66,18 @@ def _archive_items(
                 refused = "too_large"
             elif info.compress_size and info.file_size / info.compress_size > max_ratio:
                 refused = "decompression_bomb"
-            yield InputItem(path, info.file_size, mtime, str(archive), name, refused)
+            yield InputItem(path, info.file_size, mtime, archive, name, refused)
+
+
+@contextmanager
+def _open_archive(archive: str) -> Iterator[zipfile.ZipFile]:
+    """The zip archive at a local path or a URL (read by ranges, never downloaded whole)."""
+    if not remote.is_url(archive):
+        with zipfile.ZipFile(archive) as zf:
+            yield zf
+        return
+    with remote.opened(archive) as handle, zipfile.ZipFile(handle) as zf:
+        yield zf
 
 
 def _walk(root: Path, pattern: str) -> Iterator[tuple[str, os.stat_result | None]]:
@@ -150,52 +166,122 @@ def iter_inputs(
 ) -> Iterator[InputItem]:
     """Every input document, in a stable order, streamed.
 
-    Raises :class:`InputError` for a path that is no file or folder, at the call, before
-    any input is listed.
+    An input is a local path or a URL (``s3://bucket/dumps``, :mod:`kpi_extract.remote`).
+    Raises :class:`InputError` for one that is no file or folder, at the call, before any
+    input is listed, and for a folder of a URL that cannot be listed, as it is reached.
     """
-    roots = [Path(given) for given in inputs]
-    for root in roots:
+    roots: list[Path | str] = []
+    for given in inputs:
+        if isinstance(given, str) and remote.is_url(given):
+            roots.append(_url_root(given))
+            continue
+        root = Path(given)
         if not (root.is_dir() or root.is_file()):
             raise InputError(f"{root}: no such file or folder")
+        roots.append(root)
     return _iter_roots(roots, pattern, max_member_bytes, max_ratio)
 
 
+def _url_root(url: str) -> str:
+    try:
+        found = remote.kind(url)
+    except OSError as exc:
+        raise InputError(str(exc)) from None
+    if found is None:
+        raise InputError(f"{url}: no such file or folder")
+    return url
+
+
+def _is_archive(path: str) -> bool:
+    return path.lower().endswith(".zip") and Path(path).suffix.lower() == ".zip"
+
+
 def _iter_roots(
-    roots: list[Path], pattern: str, max_member_bytes: int, max_ratio: int
+    roots: list[Path | str], pattern: str, max_member_bytes: int, max_ratio: int
 ) -> Iterator[InputItem]:
     for root in roots:
+        if isinstance(root, str):
+            yield from _url_items(root, pattern, max_member_bytes, max_ratio)
+            continue
         listed = _walk(root, pattern) if root.is_dir() else iter([(str(root), root.stat())])
         for path, stat in listed:
             if stat is None:
                 yield InputItem(path, 0, 0, refused="not_found")
-            elif path.lower().endswith(".zip") and Path(path).suffix.lower() == ".zip":
+            elif _is_archive(path):
                 try:
-                    yield from _archive_items(Path(path), pattern, max_member_bytes, max_ratio)
+                    yield from _archive_items(path, pattern, max_member_bytes, max_ratio)
                 except (zipfile.BadZipFile, OSError):
                     yield InputItem(path, stat.st_size, stat.st_mtime_ns, refused="bad_archive")
             else:
                 yield InputItem(path, stat.st_size, stat.st_mtime_ns)
 
 
+def _url_items(
+    root: str, pattern: str, max_member_bytes: int, max_ratio: int
+) -> Iterator[InputItem]:
+    """The inputs of a URL: a file (an input whatever its name), or a folder's, listed."""
+    try:
+        if remote.kind(root) == "file":
+            found = remote.stat(root)
+            listed = iter([found] if found is not None else [])
+        else:
+            listed = remote.walk(root, _matcher(pattern))
+        for path, size, mtime_ns in listed:
+            if not _is_archive(path):
+                yield InputItem(path, size, mtime_ns)
+                continue
+            try:
+                yield from _archive_items(path, pattern, max_member_bytes, max_ratio)
+            except (zipfile.BadZipFile, OSError):
+                yield InputItem(path, size, mtime_ns, refused="bad_archive")
+    except OSError as exc:
+        raise InputError(f"{root}: cannot be listed: {exc}") from exc
+
+
 def item_at(path: str) -> InputItem:
     """The input :func:`iter_inputs` names ``path``: a file, or an archive's ``archive!member``.
 
-    One that no longer exists is refused (``not_found``).
+    One that no longer exists, or cannot be looked at, is refused (``not_found``).
     """
-    plain = Path(path)
-    if plain.is_file():
-        stat = plain.stat()
-        return InputItem(path, stat.st_size, stat.st_mtime_ns)
+    url = remote.is_url(path)
+    try:
+        found = _url_stat(path) if url else _local_stat(path)
+    except OSError:
+        found = None
+    if found is not None:
+        return InputItem(path, found[0], found[1])
     cut = path.find("!")
     while cut != -1:  # the archive is the longest existing prefix before a "!"
-        archive = Path(path[:cut])
-        if archive.is_file() and zipfile.is_zipfile(archive):
-            found = _archive_items(archive, "*", MAX_MEMBER_BYTES, MAX_RATIO)
-            match = next((item for item in found if item.path == path), None)
-            if match is not None:
-                return match
+        archive = path[:cut]
+        try:
+            if _is_zip(archive, url):
+                found_items = _archive_items(archive, "*", MAX_MEMBER_BYTES, MAX_RATIO)
+                match = next((item for item in found_items if item.path == path), None)
+                if match is not None:
+                    return match
+        except (zipfile.BadZipFile, OSError):
+            pass
         cut = path.find("!", cut + 1)
     return InputItem(path, 0, 0, refused="not_found")
+
+
+def _url_stat(path: str) -> tuple[int, int] | None:
+    entry = remote.stat(path)
+    return None if entry is None else entry[1:]
+
+
+def _local_stat(path: str) -> tuple[int, int] | None:
+    plain = Path(path)
+    if not plain.is_file():
+        return None
+    stat = plain.stat()
+    return stat.st_size, stat.st_mtime_ns
+
+
+def _is_zip(archive: str, url: bool) -> bool:
+    if url:
+        return remote.kind(archive) == "file"
+    return Path(archive).is_file() and zipfile.is_zipfile(archive)
 
 
 def _read_file(path: str, size: int) -> bytes:
@@ -217,9 +303,11 @@ def _read_file(path: str, size: int) -> bytes:
 def read_item(item: InputItem) -> bytes:
     """The bytes of one input (an archive member is read in memory, size-bounded)."""
     if item.archive is None:
+        if remote.is_url(item.path):
+            return remote.read(item.path, MAX_MEMBER_BYTES)
         return _read_file(item.path, item.size)
     assert item.member is not None
-    with zipfile.ZipFile(item.archive) as zf, zf.open(item.member) as member:
+    with _open_archive(item.archive) as zf, zf.open(item.member) as member:
         data = member.read(item.size + 1)
     if len(data) > item.size:
         raise OSError(f"{item.path}: member larger than its header says")

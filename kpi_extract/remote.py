@@ -1,0 +1,166 @@
+"""Inputs named by URL: object storage (``s3://bucket/dumps``) or any filesystem of fsspec.
+
+A cluster reads its archive where the archive lives, usually a bucket, not a disk every
+worker mounts. :mod:`kpi_extract.inputs` hands an input that starts with ``protocol://``
+here: the process that starts the run lists it (:func:`walk`), and whoever parses a
+document, a local worker or a Dask worker, reads it (:func:`read`). fsspec is the layer
+Dask itself reads object storage with: ``s3fs``, ``gcsfs`` and ``adlfs`` plug into it, and
+its configuration (``FSSPEC_S3_ENDPOINT_URL``, ``FSSPEC_S3='{"anon": true}'``, files in
+``~/.config/fsspec``) reaches every process that reads, without a credential on the command
+line. It is imported only when a URL is given: a run over local paths never loads it.
+
+An input is named by its canonical URL (``s3://bucket/dumps/a.txt``), which is its
+``path`` in every table. Its "modification time" is the one the listing gives (S3's
+``LastModified``, a local file's ``mtime``, Azure's ``last_modified``, GCS's ``updated``),
+in nanoseconds; a store that gives none gets :data:`UNKNOWN_TIME`, and such an input is
+read at every run (its bytes' hash then spares it being parsed again). Links are not
+followed (a ``file://`` URL is listed without its links; give a local folder as a plain
+path to have them followed inside it). Chained URLs (``simplecache::s3://...``) are
+refused: an input must be one URL every worker can open.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import IO, Any, Final
+
+#: An input starting so is a URL, or a chain of them (two letters at least: ``C:\\`` is a path).
+_URL: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+(://|::)")
+#: The modification time of an input whose store gives none: never equal to a listed one.
+UNKNOWN_TIME: Final = -1
+#: Keys of an fsspec listing that hold the modification time, by store, the first present used.
+TIME_KEYS: Final = ("mtime", "LastModified", "last_modified", "updated", "modified", "created")
+
+
+def is_url(given: str) -> bool:
+    """Whether ``given`` names an input by URL (``s3://...``, ``file:///...``)."""
+    return _URL.match(given) is not None
+
+
+def _filesystem(url: str) -> tuple[Any, str]:
+    """The fsspec filesystem of ``url`` and the path in it; OSError when there is none."""
+    if "::" in url:
+        raise OSError(f"{url}: chained URLs are not inputs; name one store's URL")
+    try:
+        import fsspec.core  # noqa: PLC0415 - loaded only when an input is a URL
+    except ImportError:
+        raise OSError(f"{url}: URLs need fsspec: pip install 'kpi_extract[remote]'") from None
+    try:
+        return fsspec.core.url_to_fs(url)  # type: ignore[no-any-return]
+    except (ImportError, ValueError) as exc:  # an unknown protocol, a missing implementation
+        raise OSError(f"{url}: {exc}") from None
+
+
+def nanoseconds(info: dict[str, Any]) -> int:
+    """The modification time of an fsspec listing entry, in ns since the epoch.
+
+    Seconds (``float``), an aware or naive (UTC) ``datetime``, or an ISO 8601 string.
+
+    >>> nanoseconds({"mtime": 1.5})
+    1500000000
+    >>> nanoseconds({"LastModified": dt.datetime(2024, 1, 2, tzinfo=dt.UTC)})
+    1704153600000000000
+    >>> nanoseconds({"updated": "2024-01-02T00:00:00.250Z"})
+    1704153600250000000
+    >>> nanoseconds({"size": 5})
+    -1
+    """
+    for key in TIME_KEYS:
+        value = info.get(key)
+        if isinstance(value, str):
+            try:
+                value = dt.datetime.fromisoformat(value)
+            except ValueError:
+                continue
+        if isinstance(value, dt.datetime):
+            if value.tzinfo is None:
+                value = value.replace(tzinfo=dt.UTC)
+            delta = value - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+            return (delta.days * 86_400 + delta.seconds) * 10**9 + delta.microseconds * 1000
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return round(value * 1e6) * 1000 if isinstance(value, float) else value * 10**9
+    return UNKNOWN_TIME
+
+
+def _entry(fs: Any, info: dict[str, Any]) -> tuple[str, int, int]:
+    return fs.unstrip_protocol(info["name"]), int(info.get("size") or 0), nanoseconds(info)
+
+
+def kind(url: str) -> str | None:
+    """``"file"``, ``"directory"``, or None when ``url`` names nothing (OSError: no answer)."""
+    fs, path = _filesystem(url)
+    try:
+        info = fs.info(path)
+    except FileNotFoundError:
+        return None
+    found = info.get("type")
+    return found if found in ("file", "directory") else None
+
+
+def stat(url: str) -> tuple[str, int, int] | None:
+    """The canonical URL, size and time of the file ``url`` names, or None if there is none."""
+    fs, path = _filesystem(url)
+    try:
+        info = fs.info(path)
+    except FileNotFoundError:
+        return None
+    return _entry(fs, info) if info.get("type") == "file" else None
+
+
+def walk(root: str, matches: Callable[[str], object]) -> Iterator[tuple[str, int, int]]:
+    """The files under the folder ``root`` whose name ``matches``, and archives.
+
+    Canonical URL, size and time of each; in the order of a local listing (a folder's
+    files by name, then each subfolder). One folder's entries are held at a time, as
+    the store lists them. A folder that cannot be listed raises OSError: in a bucket that
+    is the store failing (its client retried already), and skipping the folder would
+    lose its inputs without a word.
+    """
+    fs, path = _filesystem(root)
+    folders = [path.rstrip("/")]
+    while folders:
+        folder = folders.pop()
+        entries = fs.ls(folder, detail=True)
+        files: list[tuple[str, int, int]] = []
+        subfolders: list[str] = []
+        for info in entries:
+            name = str(info["name"]).rstrip("/")
+            if name == folder or info.get("islink"):
+                continue  # a store may list a folder's marker; links are not followed
+            base = name.rsplit("/", 1)[-1]
+            if info.get("type") == "directory":
+                subfolders.append(name)
+            elif matches(base) or base.lower().endswith(".zip"):
+                files.append(_entry(fs, info))
+        yield from sorted(files)
+        folders.extend(sorted(subfolders, reverse=True))
+
+
+def read(url: str, limit: int) -> bytes:
+    """The bytes of the file ``url``, at most ``limit``: OSError beyond, or on any failure.
+
+    Read in one request (a ranged GET on S3). Any error of the store's client becomes an
+    OSError naming the URL, so that the input is quarantined (``read_error``) and the run
+    goes on: the clients raise their own exception types.
+    """
+    fs, path = _filesystem(url)
+    try:
+        data = bytes(fs.cat_file(path, start=0, end=limit + 1))
+    except OSError:
+        raise
+    except Exception as exc:  # any client's failure is this input's
+        raise OSError(f"{url}: {type(exc).__name__}: {exc}") from exc
+    if len(data) > limit:
+        raise OSError(f"{url}: larger than {limit} bytes")
+    return data
+
+
+@contextmanager
+def opened(url: str) -> Iterator[IO[bytes]]:
+    """The file ``url`` open for reading, seekable (an archive's members are read from it)."""
+    fs, path = _filesystem(url)
+    with fs.open(path, "rb") as handle:
+        yield handle

@@ -1,0 +1,266 @@
+"""Inputs named by URL (kpi_extract.remote): listed, read and skipped as local files are.
+
+fsspec's in-memory filesystem stands in for a bucket: the same calls (``ls``, ``info``,
+``cat_file``, ``open``) reach s3fs or gcsfs. Its files are seen by the local workers, which
+fork after they are written; the Dask workers, separate processes, read ``file://`` URLs
+(tests/test_distributed.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from collections.abc import Iterator
+from io import BytesIO
+from pathlib import Path
+from typing import Any, ClassVar
+
+import fsspec
+import pytest
+from fsspec.implementations.memory import MemoryFileSystem
+
+from kpi_extract import remote
+from kpi_extract.batch import convert
+from kpi_extract.inputs import InputError, item_at, iter_inputs, read_item
+from kpi_extract.store import read_table
+from tests.conftest import SAMPLES
+from tests.test_convert import snapshot
+
+
+class _Bucket(MemoryFileSystem):  # type: ignore[misc]  # fsspec has no type hints
+    """A memory filesystem of its own (``bucket://``) that counts reads and can fail.
+
+    ``timeless``: its listing gives no time, as some stores (plain HTTP) do not.
+    """
+
+    protocol = "bucket"
+    store: ClassVar[dict[str, Any]] = {}
+    pseudo_dirs: ClassVar[list[str]] = [""]
+    reads: ClassVar[list[str]] = []
+    failing: ClassVar[dict[str, Exception]] = {}
+    timeless: ClassVar[bool] = False
+
+    @classmethod
+    def _strip_protocol(cls, path: str) -> str:
+        return str(super()._strip_protocol(path.removeprefix("bucket://")))
+
+    def _strip(self, info: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in info.items() if k != "created"} if self.timeless else info
+
+    def ls(self, path: str, detail: bool = True, **kwargs: Any) -> Any:
+        if path.strip("/") in self.failing:
+            raise self.failing[path.strip("/")]
+        found = super().ls(path, detail=detail, **kwargs)
+        return [self._strip(i) for i in found] if detail else found
+
+    def info(self, path: str, **kwargs: Any) -> dict[str, Any]:
+        return self._strip(super().info(path, **kwargs))
+
+    def cat_file(self, path: str, start: int | None = None, end: int | None = None) -> bytes:
+        self.reads.append(path)
+        if path.strip("/") in self.failing:
+            raise self.failing[path.strip("/")]
+        return bytes(super().cat_file(path, start=start, end=end))
+
+
+@pytest.fixture
+def bucket() -> Iterator[type[_Bucket]]:
+    fsspec.register_implementation("bucket", _Bucket, clobber=True)
+    _Bucket.store, _Bucket.pseudo_dirs = {}, [""]
+    _Bucket.reads, _Bucket.failing, _Bucket.timeless = [], {}, False
+    _Bucket.clear_instance_cache()
+    yield _Bucket
+    _Bucket.store = {}
+
+
+def _fill(url: str) -> list[str]:
+    """The samples written under ``url``; their names relative to the samples folder."""
+    fs, root = fsspec.core.url_to_fs(url)
+    names = [p.relative_to(SAMPLES).as_posix() for p in sorted(SAMPLES.rglob("*.txt"))]
+    for name in names:
+        fs.pipe_file(f"{root}/{name}", (SAMPLES / name).read_bytes())
+    return names
+
+
+def comparable(snap: dict[str, list[Any]], url_root: str | None = None) -> dict[str, list[Any]]:
+    """A snapshot without the inputs' modification times (a copy's are its own), and with
+    the URLs under ``url_root`` named by their sample paths."""
+
+    def row(items: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+        kept = (item for item in items if item[0] != "mtime_ns")
+        if url_root is None:
+            return tuple(kept)
+        return tuple((k, v.replace(url_root, str(SAMPLES))) for k, v in kept)
+
+    return {name: sorted(row(r) for r in rows) for name, rows in snap.items()}
+
+
+@pytest.mark.parametrize("jobs", [0, 2])
+def test_a_bucket_converts_to_the_dataset_its_local_copy_gives(
+    tmp_path: Path, bucket: type[_Bucket], jobs: int
+) -> None:
+    _fill("bucket://dumps/2567")
+    local, remote_out = tmp_path / "local", tmp_path / "bucket"
+    convert([SAMPLES], local, jobs=jobs)
+    summary = convert(["bucket://dumps/2567"], remote_out, jobs=jobs)
+    assert (summary.seen, summary.parsed, summary.records) == (13, 13, 15)
+    paths = sorted(str(p) for p in read_table(remote_out, "documents").column("path").to_pylist())
+    assert paths[0] == "bucket:///dumps/2567/kpi_detail/b01_crlf_flood.txt"
+    assert len(set(paths)) == 13 and all(p.startswith("bucket:///dumps/2567/") for p in paths)
+    converted = comparable(snapshot(remote_out), "bucket:///dumps/2567")
+    assert converted == comparable(snapshot(local))
+    # Every object was read once (by this process with no workers: a worker's reads are
+    # counted in its own copy); the next run reads none, sizes and times being unchanged.
+    assert len(bucket.reads) == (13 if jobs == 0 else 0)
+    bucket.reads.clear()
+    assert convert(["bucket://dumps/2567"], remote_out, jobs=0).skipped == 13
+    assert bucket.reads == []
+
+
+def test_an_object_rewritten_is_parsed_again_and_only_it(
+    tmp_path: Path, bucket: type[_Bucket]
+) -> None:
+    names = _fill("bucket://dumps")
+    out = tmp_path / "out"
+    convert(["bucket://dumps"], out, jobs=0)
+    fs = fsspec.filesystem("bucket")
+    changed = "kpi_detail/b01_crlf_flood.txt"
+    assert changed in names
+    data = (SAMPLES / changed).read_bytes().replace(b"5012-0871", b"5012-0999")
+    fs.pipe_file(f"/dumps/{changed}", data)
+    bucket.reads.clear()
+    summary = convert(["bucket://dumps"], out, jobs=0)
+    assert (summary.parsed, summary.skipped) == (1, 12)
+    assert bucket.reads == [f"/dumps/{changed}"]
+    codes = read_table(out, "kpis").column("kpi_code").to_pylist()
+    assert "5012-0999" in codes and "5012-0871" not in codes
+
+
+def test_an_object_without_a_time_is_read_at_every_run_and_skipped_by_its_hash(
+    tmp_path: Path, bucket: type[_Bucket]
+) -> None:
+    _fill("bucket://dumps")
+    bucket.timeless = True
+    (item, *_) = iter_inputs(["bucket://dumps"])
+    assert item.mtime_ns == remote.UNKNOWN_TIME
+    out = tmp_path / "out"
+    assert convert(["bucket://dumps"], out, jobs=0).parsed == 13
+    bucket.reads.clear()
+    summary = convert(["bucket://dumps"], out, jobs=0)
+    assert (summary.parsed, summary.skipped) == (0, 13)
+    assert len(bucket.reads) == 13  # read, hashed, found unchanged: not parsed
+
+
+def test_a_bucket_is_listed_in_the_order_and_by_the_pattern_of_a_local_folder(
+    tmp_path: Path, bucket: type[_Bucket]
+) -> None:
+    fs = fsspec.filesystem("bucket")
+    members = BytesIO()
+    with zipfile.ZipFile(members, "w") as zf:
+        zf.writestr("m.txt", "x")
+        zf.writestr("n.json", "x")
+    for name in ["b/2.txt", "b/1.txt", "a/z/9.txt", "a/8.txt", "c.txt", "a.txt", "skip.json"]:
+        fs.pipe_file(f"/root/{name}", b"x")
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"x")
+    fs.pipe_file("/root/b/pack.zip", members.getvalue())
+    (tmp_path / "b" / "pack.zip").write_bytes(members.getvalue())
+    expected = ["a.txt", "c.txt", "a/8.txt", "a/z/9.txt", "b/1.txt", "b/2.txt", "b/pack.zip!m.txt"]
+    listed = list(iter_inputs(["bucket://root"]))
+    assert [i.path.removeprefix("bucket:///root/") for i in listed] == expected
+    local = [Path(i.path).relative_to(tmp_path).as_posix() for i in iter_inputs([tmp_path])]
+    assert local == expected
+    assert [i.path for i in iter_inputs(["bucket://root"], pattern="[ab].txt")] == [
+        "bucket:///root/a.txt"
+    ]
+    member = listed[-1]
+    assert (member.archive, member.member, member.size) == ("bucket:///root/b/pack.zip", "m.txt", 1)
+    assert read_item(member) == b"x"
+    # A file named by URL is an input whatever its name, as a local file named is.
+    (single,) = iter_inputs(["bucket://root/skip.json"])
+    assert (single.path, single.size) == ("bucket:///root/skip.json", 1)
+
+
+def test_an_input_is_found_again_by_its_url(bucket: type[_Bucket]) -> None:
+    fs = fsspec.filesystem("bucket")
+    members = BytesIO()
+    with zipfile.ZipFile(members, "w") as zf:
+        zf.writestr("in/m.txt", "hello")
+    fs.pipe_file("/r/pack.zip", members.getvalue())
+    fs.pipe_file("/r/a.txt", b"abc")
+    plain = item_at("bucket:///r/a.txt")
+    assert (plain.path, plain.size, plain.refused) == ("bucket:///r/a.txt", 3, None)
+    assert plain.mtime_ns == remote.nanoseconds(fs.info("/r/a.txt")) > 0
+    member = item_at("bucket:///r/pack.zip!in/m.txt")
+    assert (member.size, member.member, read_item(member)) == (5, "in/m.txt", b"hello")
+    assert item_at("bucket:///r/gone.txt").refused == "not_found"
+    assert item_at("bucket:///r/pack.zip!gone.txt").refused == "not_found"
+
+
+def test_an_object_that_cannot_be_read_is_quarantined_and_the_run_goes_on(
+    tmp_path: Path, bucket: type[_Bucket]
+) -> None:
+    _fill("bucket://dumps")
+    bad = "dumps/kpi_detail/b02_two_pages.txt"
+    bucket.failing[bad] = RuntimeError("SlowDown: reduce your request rate")
+    out = tmp_path / "out"
+    summary = convert(["bucket://dumps"], out, jobs=0)
+    assert (summary.parsed, summary.quarantined) == (12, 1)
+    (row,) = read_table(out, "quarantine").to_pylist()
+    assert (row["path"], row["stage"], row["reason_code"]) == (
+        f"bucket:///{bad}",
+        "read",
+        "read_error",
+    )
+    assert "RuntimeError: SlowDown: reduce your request rate" in row["message"]
+
+
+def test_a_folder_that_cannot_be_listed_stops_the_run_and_changes_nothing(
+    tmp_path: Path, bucket: type[_Bucket]
+) -> None:
+    _fill("bucket://dumps")
+    bucket.failing["dumps/project_progress"] = PermissionError("AccessDenied")
+    out = tmp_path / "out"
+    with pytest.raises(InputError, match="bucket://dumps: cannot be listed: AccessDenied"):
+        convert(["bucket://dumps"], out, jobs=0)
+    assert not (out / "current").exists()
+
+
+def test_what_is_no_input_is_refused_at_the_call(bucket: type[_Bucket]) -> None:
+    with pytest.raises(InputError, match="bucket://nothing: no such file or folder"):
+        iter_inputs(["bucket://nothing"])
+    with pytest.raises(InputError, match="Protocol not known: nosuch"):
+        iter_inputs(["nosuch://x"])
+    with pytest.raises(InputError, match="chained URLs are not inputs"):
+        iter_inputs(["simplecache::bucket://x"])
+
+
+def test_a_read_is_bounded(bucket: type[_Bucket]) -> None:
+    fsspec.filesystem("bucket").pipe_file("/big.txt", b"x" * 101)
+    assert remote.read("bucket:///big.txt", 101) == b"x" * 101
+    with pytest.raises(OSError, match="larger than 100 bytes"):
+        remote.read("bucket:///big.txt", 100)
+
+
+def test_urls_and_paths_are_told_apart() -> None:
+    assert remote.is_url("s3://bucket/dumps") and remote.is_url("file:///srv/dumps")
+    assert remote.is_url("simplecache::s3://bucket")
+    assert not remote.is_url("C:\\dumps") and not remote.is_url("dumps/2567")
+    assert not remote.is_url("/srv/s3://odd")
+
+
+def test_the_time_of_each_store_in_nanoseconds() -> None:
+    utc = dt.UTC
+    s3 = {"LastModified": dt.datetime(2024, 3, 5, 1, 2, 3, tzinfo=utc), "ETag": '"9b2c"'}
+    assert remote.nanoseconds(s3) == 1_709_600_523_000_000_000
+    adls = {
+        "last_modified": dt.datetime(2024, 3, 5, 8, 2, 3, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+    }
+    assert remote.nanoseconds(adls) == 1_709_600_523_000_000_000  # 08:02:03 +07:00 is 01:02:03 UTC
+    assert remote.nanoseconds({"updated": "2024-03-05T01:02:03.500Z"}) == 1_709_600_523_500_000_000
+    assert remote.nanoseconds({"mtime": 1_709_600_523.25}) == 1_709_600_523_250_000_000
+    assert remote.nanoseconds({"mtime": 1_709_600_523}) == 1_709_600_523_000_000_000
+    naive = {"modified": dt.datetime(2024, 3, 5, 1, 2, 3)}  # read as UTC
+    assert remote.nanoseconds(naive) == 1_709_600_523_000_000_000
+    assert remote.nanoseconds({"updated": "yesterday", "created": 2.0}) == 2_000_000_000
+    assert remote.nanoseconds({"mtime": True, "size": 3}) == remote.UNKNOWN_TIME
