@@ -22,6 +22,7 @@ refused: an input must be one URL every worker can open.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -33,6 +34,8 @@ _URL: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+(://|::)")
 UNKNOWN_TIME: Final = -1
 #: Keys of an fsspec listing that hold the modification time, by store, the first present used.
 TIME_KEYS: Final = ("mtime", "LastModified", "last_modified", "updated", "modified", "created")
+#: Keys of an fsspec listing that tag the content (S3, Azure; GCS), the first present used.
+TAG_KEYS: Final = ("ETag", "etag", "md5Hash")
 
 
 def is_url(given: str) -> bool:
@@ -58,16 +61,32 @@ def nanoseconds(info: dict[str, Any]) -> int:
     """The modification time of an fsspec listing entry, in ns since the epoch.
 
     Seconds (``float``), an aware or naive (UTC) ``datetime``, or an ISO 8601 string.
+    Where the store gives whole seconds (S3's ``LastModified``) and a tag of the content
+    (``ETag``, GCS's ``md5Hash``), the nanoseconds carry a hash of the tag: an object
+    rewritten within the second it was listed, to the same size, is not taken for
+    unchanged, and the value stays within the second the store states.
 
     >>> nanoseconds({"mtime": 1.5})
     1500000000
-    >>> nanoseconds({"LastModified": dt.datetime(2024, 1, 2, tzinfo=dt.UTC)})
-    1704153600000000000
     >>> nanoseconds({"updated": "2024-01-02T00:00:00.250Z"})
     1704153600250000000
+    >>> modified = dt.datetime(2024, 1, 2, tzinfo=dt.UTC)
+    >>> nanoseconds({"LastModified": modified})
+    1704153600000000000
+    >>> nanoseconds({"LastModified": modified, "ETag": '"5d41402abc4b2a76b9719d911017c592"'})
+    1704153600558502696
     >>> nanoseconds({"size": 5})
     -1
     """
+    found = _time(info)
+    tag = next((info[key] for key in TAG_KEYS if info.get(key)), None)
+    if found == UNKNOWN_TIME or tag is None or found % 10**9:
+        return found
+    digest = hashlib.blake2b(str(tag).encode("utf-8"), digest_size=8).digest()
+    return found + int.from_bytes(digest, "big") % 10**9
+
+
+def _time(info: dict[str, Any]) -> int:
     for key in TIME_KEYS:
         value = info.get(key)
         if isinstance(value, str):
@@ -149,8 +168,8 @@ def read(url: str, limit: int) -> bytes:
     fs, path = _filesystem(url)
     try:
         data = bytes(fs.cat_file(path, start=0, end=limit + 1))
-    except OSError:
-        raise
+    except FileNotFoundError as exc:
+        raise FileNotFoundError(f"{url}: not found ({exc})") from exc
     except Exception as exc:  # any client's failure is this input's
         raise OSError(f"{url}: {type(exc).__name__}: {exc}") from exc
     if len(data) > limit:

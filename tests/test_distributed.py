@@ -8,7 +8,6 @@ from kpi_extract.batch import convert
 from kpi_extract.store import read_table
 from tests.conftest import SAMPLES
 from tests.test_convert import snapshot
-from tests.test_remote import comparable
 
 
 def test_dask_cluster_of_two_workers_writes_the_local_dataset(tmp_path: Path) -> None:
@@ -20,15 +19,3 @@ def test_dask_cluster_of_two_workers_writes_the_local_dataset(tmp_path: Path) ->
     assert read_table(distributed, "kpis").num_rows == 11
     # A re-run on the cluster skips everything, like a local one.
     assert convert([SAMPLES], distributed, dask="local:2").skipped == 13
-
-
-def test_dask_workers_read_the_inputs_by_url(tmp_path: Path) -> None:
-    # The workers, separate processes, open each input by its URL through fsspec, as they
-    # would read a bucket's objects (file:// is the one store every worker here shares).
-    local, distributed = tmp_path / "local", tmp_path / "dask"
-    convert([SAMPLES], local, jobs=0)
-    summary = convert([SAMPLES.as_uri()], distributed, dask="local:2")
-    assert (summary.seen, summary.parsed, summary.records) == (13, 13, 15)
-    paths = [str(p) for p in read_table(distributed, "documents").column("path").to_pylist()]
-    assert sorted(paths)[0] == f"{SAMPLES.as_uri()}/kpi_detail/b01_crlf_flood.txt"
-    assert comparable(snapshot(distributed), SAMPLES.as_uri()) == comparable(snapshot(local))

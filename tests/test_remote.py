@@ -251,16 +251,106 @@ def test_urls_and_paths_are_told_apart() -> None:
 
 def test_the_time_of_each_store_in_nanoseconds() -> None:
     utc = dt.UTC
-    s3 = {"LastModified": dt.datetime(2024, 3, 5, 1, 2, 3, tzinfo=utc), "ETag": '"9b2c"'}
+    s3 = {"LastModified": dt.datetime(2024, 3, 5, 1, 2, 3, tzinfo=utc)}
     assert remote.nanoseconds(s3) == 1_709_600_523_000_000_000
-    adls = {
-        "last_modified": dt.datetime(2024, 3, 5, 8, 2, 3, tzinfo=dt.timezone(dt.timedelta(hours=7)))
-    }
-    assert remote.nanoseconds(adls) == 1_709_600_523_000_000_000  # 08:02:03 +07:00 is 01:02:03 UTC
+    east = dt.timezone(dt.timedelta(hours=7))  # 08:02:03 +07:00 is 01:02:03 UTC
+    adls = {"last_modified": dt.datetime(2024, 3, 5, 8, 2, 3, 250_000, tzinfo=east), "etag": "x"}
+    assert remote.nanoseconds(adls) == 1_709_600_523_250_000_000  # not whole seconds: no tag
     assert remote.nanoseconds({"updated": "2024-03-05T01:02:03.500Z"}) == 1_709_600_523_500_000_000
     assert remote.nanoseconds({"mtime": 1_709_600_523.25}) == 1_709_600_523_250_000_000
     assert remote.nanoseconds({"mtime": 1_709_600_523}) == 1_709_600_523_000_000_000
     naive = {"modified": dt.datetime(2024, 3, 5, 1, 2, 3)}  # read as UTC
     assert remote.nanoseconds(naive) == 1_709_600_523_000_000_000
     assert remote.nanoseconds({"updated": "yesterday", "created": 2.0}) == 2_000_000_000
-    assert remote.nanoseconds({"mtime": True, "size": 3}) == remote.UNKNOWN_TIME
+    assert remote.nanoseconds({"mtime": True, "size": 3, "ETag": "x"}) == remote.UNKNOWN_TIME
+
+
+def test_a_whole_second_carries_the_content_tag_within_it() -> None:
+    second = dt.datetime(2024, 3, 5, 1, 2, 3, tzinfo=dt.UTC)
+    tagged = [
+        remote.nanoseconds({"LastModified": second, "ETag": f'"{n:032x}"'}) for n in range(50)
+    ]
+    assert len(set(tagged)) == 50  # a rewrite within the second is seen
+    assert all(t // 10**9 == 1_709_600_523 for t in tagged)  # still the second S3 states
+    gcs = {"updated": "2024-03-05T01:02:03Z", "md5Hash": "XUFAKrxLKna5cZ2REBfFkg=="}
+    assert remote.nanoseconds(gcs) // 10**9 == 1_709_600_523
+    assert remote.nanoseconds(gcs) != remote.nanoseconds({"updated": "2024-03-05T01:02:03Z"})
+
+
+# -- S3 itself: s3fs against moto's S3 server on this machine --------------------------
+
+
+@pytest.fixture(scope="module")
+def s3() -> Iterator[Any]:
+    """An S3 endpoint on localhost (moto), reached by s3fs in this process and its children.
+
+    fsspec reads ``FSSPEC_S3_*`` when it is imported: this process, which imported it
+    already, gets the endpoint in its config; the Dask workers, new processes, from the
+    environment, as a real cluster's workers would.
+    """
+    s3fs = pytest.importorskip("s3fs")
+    server_module = pytest.importorskip("moto.server")
+    server = server_module.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+            patch.setenv(name, "testing")
+        patch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        patch.setenv("FSSPEC_S3_ENDPOINT_URL", endpoint)
+        patch.setitem(fsspec.config.conf, "s3", {"endpoint_url": endpoint})
+        s3fs.S3FileSystem.clear_instance_cache()
+        fs = fsspec.filesystem("s3")
+        fs.mkdir("dumps")
+        for path in sorted(SAMPLES.rglob("*.txt")):
+            fs.pipe_file(f"dumps/2567/{path.relative_to(SAMPLES).as_posix()}", path.read_bytes())
+        yield fs
+        s3fs.S3FileSystem.clear_instance_cache()
+    server.stop()
+
+
+def test_an_s3_bucket_converts_as_its_local_copy_by_workers_and_on_dask(
+    tmp_path: Path, s3: Any
+) -> None:
+    local = tmp_path / "local"
+    convert([SAMPLES], local, jobs=0)
+    for out, how in [(tmp_path / "workers", {"jobs": 2}), (tmp_path / "dask", {"dask": "local:2"})]:
+        summary = convert(["s3://dumps/2567"], out, **how)  # type: ignore[arg-type]
+        assert (summary.seen, summary.parsed, summary.records) == (13, 13, 15)
+        assert comparable(snapshot(out), "s3://dumps/2567") == comparable(snapshot(local))
+        assert convert(["s3://dumps/2567"], out, jobs=0).skipped == 13
+    (row,) = [
+        r
+        for r in read_table(tmp_path / "dask", "documents").to_pylist()
+        if r["path"] == "s3://dumps/2567/kpi_detail/b01_crlf_flood.txt"
+    ]
+    info = s3.info("dumps/2567/kpi_detail/b01_crlf_flood.txt")
+    assert row["size"] == info["size"] == 4081
+    # LastModified in whole seconds, the ETag's hash in the nanoseconds.
+    assert row["mtime_ns"] // 10**9 == int(info["LastModified"].timestamp())
+    assert row["mtime_ns"] % 10**9 != 0
+
+
+def test_an_s3_object_rewritten_to_the_same_size_is_parsed_again(tmp_path: Path, s3: Any) -> None:
+    out = tmp_path / "out"
+    s3.pipe_file(
+        "dumps/rewritten/b01.txt", (SAMPLES / "kpi_detail/b01_crlf_flood.txt").read_bytes()
+    )
+    convert(["s3://dumps/rewritten"], out, jobs=0)
+    data = (SAMPLES / "kpi_detail/b01_crlf_flood.txt").read_bytes()
+    s3.pipe_file("dumps/rewritten/b01.txt", data.replace(b"5012-0871", b"5012-0999"))
+    summary = convert(["s3://dumps/rewritten"], out, jobs=0)
+    assert (summary.parsed, summary.skipped) == (1, 0)
+    assert read_table(out, "kpis").column("kpi_code").to_pylist() == ["5012-0999"]
+
+
+def test_what_s3_does_not_hold_is_refused_or_quarantined(s3: Any) -> None:
+    with pytest.raises(InputError, match="s3://dumps/nothing: no such file or folder"):
+        iter_inputs(["s3://dumps/nothing"])
+    s3.pipe_file("dumps/gone/a.txt", b"x")
+    (item,) = iter_inputs(["s3://dumps/gone"])
+    s3.rm_file("dumps/gone/a.txt")
+    with pytest.raises(FileNotFoundError, match=r"^s3://dumps/gone/a\.txt: not found \(The spec"):
+        read_item(item)
+    assert item_at("s3://dumps/gone/a.txt").refused == "not_found"
