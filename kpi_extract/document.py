@@ -19,7 +19,7 @@ from kpi_extract import __version__
 from kpi_extract.audit import audit_tables
 from kpi_extract.errors import DecodeError, KpiExtractError, LayoutError
 from kpi_extract.grammar import load_grammars
-from kpi_extract.inputs import InputItem, read_item
+from kpi_extract.inputs import InputItem, read_item, read_remote
 from kpi_extract.parse import document_id, parse_bytes
 from kpi_extract.redact import fingerprint, redact_rows
 from kpi_extract.rows import Row, Rows, error_rows, quarantine_row, record_rows
@@ -88,8 +88,13 @@ def process(
     known_sha: str | None,
     fiscal_year: int | None,
     redact_key: bytes | None = None,
+    fetched: bytes | OSError | None = None,
 ) -> Outcome:
-    """Read and parse one input; never raises (every failure is a quarantine outcome)."""
+    """Read and parse one input; never raises (every failure is a quarantine outcome).
+
+    ``fetched``: its bytes, or the error reading them, when they were read already
+    (:func:`process_chunk` reads a chunk's objects in object storage together).
+    """
     if item.refused:
         return quarantined(
             item, None, "read", item.refused, f"{item.path}: not read ({item.refused})"
@@ -98,7 +103,9 @@ def process(
         message = f"{item.path}: {item.size} bytes, more than {MAX_DOCUMENT_BYTES} for one dump"
         return quarantined(item, None, "read", "too_large", message)
     try:
-        data = read_item(item)
+        if isinstance(fetched, OSError):
+            raise fetched
+        data = read_item(item) if fetched is None else fetched
     except OSError as exc:
         return quarantined(item, None, "read", "read_error", str(exc))
     sha = document_id(data)
@@ -146,9 +153,9 @@ def process(
     return Outcome(item.path, sha, document, rows, quarantine, records=len(result.records))
 
 
-def process_task(task: Task) -> Outcome:
+def process_task(task: Task, fetched: bytes | OSError | None = None) -> Outcome:
     """:func:`process` of one task."""
-    return process(task.item, task.known_sha, task.fiscal_year, task.redact_key)
+    return process(task.item, task.known_sha, task.fiscal_year, task.redact_key, fetched)
 
 
 def failed(task: Task, reason: str) -> Outcome:
@@ -208,7 +215,10 @@ def _chunk_from_ipc(
 
 def process_chunk(tasks: list[Task]) -> Chunk:
     """:func:`process` each task; gather their data rows into Arrow tables."""
-    outcomes = [process_task(task) for task in tasks]
+    # Against S3, a worker reading its chunk's objects one after the other would wait a
+    # request's latency for each (tens of milliseconds, against 1 ms to parse one).
+    fetched = read_remote([task.item for task in tasks], MAX_DOCUMENT_BYTES)
+    outcomes = [process_task(task, data) for task, data in zip(tasks, fetched, strict=True)]
     chunk = Chunk(outcomes)
     names = dict.fromkeys(name for o in outcomes for name in o.rows.tables)
     for name in names:

@@ -300,6 +300,27 @@ def _read_file(path: str, size: int) -> bytes:
     return parts[0] if len(parts) == 2 else b"".join(parts)
 
 
+def read_remote(items: Sequence[InputItem], max_size: int) -> list[bytes | OSError | None]:
+    """The bytes of the items in object storage, read together (:func:`remote.read_many`).
+
+    Per item, what :func:`read_item` would return or raise; None for an item it reads
+    itself: a local file, an archive's member, one refused or larger than ``max_size``.
+    """
+    wanted = [
+        position
+        for position, item in enumerate(items)
+        if item.archive is None
+        and not item.refused
+        and item.size <= max_size
+        and remote.is_url(item.path)
+    ]
+    found: list[bytes | OSError | None] = [None] * len(items)
+    urls = [items[position].path for position in wanted]
+    for position, data in zip(wanted, remote.read_many(urls, MAX_MEMBER_BYTES), strict=True):
+        found[position] = data
+    return found
+
+
 def read_item(item: InputItem) -> bytes:
     """The bytes of one input (an archive member is read in memory, size-bounded)."""
     if item.archive is None:

@@ -8,6 +8,7 @@ fork after they are written; the Dask workers, separate processes, read ``file:/
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import zipfile
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from typing import Any, ClassVar
 
 import fsspec
 import pytest
+from fsspec.asyn import AsyncFileSystem
 from fsspec.implementations.memory import MemoryFileSystem
 
 from kpi_extract import remote
@@ -275,6 +277,72 @@ def test_a_whole_second_carries_the_content_tag_within_it() -> None:
     gcs = {"updated": "2024-03-05T01:02:03Z", "md5Hash": "XUFAKrxLKna5cZ2REBfFkg=="}
     assert remote.nanoseconds(gcs) // 10**9 == 1_709_600_523
     assert remote.nanoseconds(gcs) != remote.nanoseconds({"updated": "2024-03-05T01:02:03Z"})
+
+
+class SlowBucket(AsyncFileSystem):  # type: ignore[misc]  # fsspec has no type hints
+    """An asynchronous store (as s3fs, gcsfs, adlfs are) whose every read waits ``latency``.
+
+    It notes the most reads it had in flight at once.
+    """
+
+    protocol = "slow"
+    files: ClassVar[dict[str, bytes]] = {}
+    latency: ClassVar[float] = 0.0
+    in_flight: ClassVar[int] = 0
+    most_in_flight: ClassVar[int] = 0
+
+    @classmethod
+    def _strip_protocol(cls, path: str) -> str:
+        return path.removeprefix("slow://").strip("/")
+
+    async def _info(self, path: str, **kwargs: Any) -> dict[str, Any]:
+        path = self._strip_protocol(path)
+        if path in self.files:
+            return {"name": path, "size": len(self.files[path]), "type": "file", "mtime": 1.0}
+        if any(name.startswith(path + "/") for name in self.files):
+            return {"name": path, "size": 0, "type": "directory"}
+        raise FileNotFoundError(path)
+
+    async def _ls(self, path: str, detail: bool = True, **kwargs: Any) -> list[Any]:
+        path = self._strip_protocol(path)
+        below = {
+            name[len(path) + 1 :].split("/")[0]
+            for name in self.files
+            if name.startswith(path + "/")
+        }
+        return [await self._info(f"{path}/{name}") for name in sorted(below)]
+
+    async def _cat_file(
+        self, path: str, start: int | None = None, end: int | None = None, **kwargs: Any
+    ) -> bytes:
+        cls = type(self)
+        cls.in_flight += 1
+        cls.most_in_flight = max(cls.most_in_flight, cls.in_flight)
+        try:
+            await asyncio.sleep(self.latency)
+            return self.files[self._strip_protocol(path)][start:end]
+        finally:
+            cls.in_flight -= 1
+
+
+def fill_slow_bucket(copies: int, latency: float) -> None:
+    """The samples, ``copies`` times each (made distinct), in ``slow://dumps``."""
+    fsspec.register_implementation("slow", SlowBucket, clobber=True)
+    SlowBucket.clear_instance_cache()
+    SlowBucket.files, SlowBucket.latency, SlowBucket.most_in_flight = {}, latency, 0
+    for n in range(copies):
+        for path in sorted(SAMPLES.rglob("*.txt")):
+            name = f"dumps/{n:05d}/{path.relative_to(SAMPLES).as_posix()}"
+            SlowBucket.files[name] = path.read_bytes() + f"\n{n}\n".encode()
+
+
+def test_a_worker_reads_its_chunks_objects_together(tmp_path: Path) -> None:
+    # The 13 samples make one chunk (64 documents at most): their 13 reads are in flight
+    # at once, where one after the other would wait 13 latencies.
+    fill_slow_bucket(copies=1, latency=0.05)
+    summary = convert(["slow://dumps"], tmp_path / "out", jobs=0)
+    assert (summary.parsed, summary.records) == (13, 15)
+    assert SlowBucket.most_in_flight == 13
 
 
 # -- S3 itself: s3fs against moto's S3 server on this machine --------------------------
