@@ -134,15 +134,17 @@ def walk(root: str, matches: Callable[[str], object]) -> Iterator[tuple[str, int
 
     Canonical URL, size and time of each; in the order of a local listing (a folder's
     files by name, then each subfolder). One folder's entries are held at a time, as
-    the store lists them. A folder that cannot be listed raises OSError: in a bucket that
-    is the store failing (its client retried already), and skipping the folder would
-    lose its inputs without a word.
+    the store lists them: not in the store client's cache of listings either, which
+    would hold them all (about 1 KB per object) for the whole run. A folder that cannot
+    be listed raises OSError: in a bucket that is the store failing (its client retried
+    already), and skipping the folder would lose its inputs without a word.
     """
     fs, path = _filesystem(root)
     folders = [path.rstrip("/")]
     while folders:
         folder = folders.pop()
         entries = fs.ls(folder, detail=True)
+        fs.invalidate_cache(folder)  # s3fs, gcsfs would keep every folder's listing
         files: list[tuple[str, int, int]] = []
         subfolders: list[str] = []
         for info in entries:

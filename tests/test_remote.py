@@ -393,6 +393,9 @@ def test_an_s3_bucket_converts_as_its_local_copy_by_workers_and_on_dask(
         for r in read_table(tmp_path / "dask", "documents").to_pylist()
         if r["path"] == "s3://dumps/2567/kpi_detail/b01_crlf_flood.txt"
     ]
+    # The listing is not kept: s3fs would hold every folder's entries (about 1 KB per
+    # object) in its cache for as long as the run, growing with the archive.
+    assert list(s3.dircache) == []
     info = s3.info("dumps/2567/kpi_detail/b01_crlf_flood.txt")
     assert row["size"] == info["size"] == 4081
     # LastModified in whole seconds, the ETag's hash in the nanoseconds.
