@@ -45,6 +45,7 @@ from kpi_extract.grammar import load_grammars
 from kpi_extract.index import HAS_DATA, Known
 from kpi_extract.inputs import InputItem, item_at, iter_inputs
 from kpi_extract.redact import fingerprint
+from kpi_extract.remote import is_url
 from kpi_extract.rows import Row
 from kpi_extract.runindex import keep_index, open_index
 from kpi_extract.schema import TABLES
@@ -263,6 +264,19 @@ class _Run:
         self.orphaned.update(self.index.sharing(doc_id, path))
 
 
+def _default_jobs(inputs: Sequence[str | Path]) -> int:
+    """The cores; twice as many when an input is a URL.
+
+    A worker reading object storage waits for its chunk's reads (one request's latency,
+    all in flight at once) before it parses: another worker parses meanwhile. 6,006
+    documents, two cores, reads answered after 150 ms: 463 docs/s with 2 workers, 677
+    with 4; after 20 ms: 724 and 778; at once (no latency): 876 and 858.
+    """
+    cores = os.cpu_count() or 1
+    urls = any(isinstance(given, str) and is_url(given) for given in inputs)
+    return 2 * cores if urls else cores
+
+
 def convert(
     inputs: Sequence[str | Path],
     out: str | Path,
@@ -280,16 +294,17 @@ def convert(
 ) -> Summary:
     """Convert ``inputs`` into the dataset at ``out``; return the run's counts.
 
-    ``jobs`` worker processes (default: the cores; 0: parse in this process, with no time
-    bound); ``redact_key`` replaces personal data (:mod:`kpi_extract.redact`); ``dask``, a
-    scheduler address or ``local:N``, parses on a Dask cluster (:mod:`kpi_extract.distributed`).
+    ``jobs`` worker processes (default: :func:`_default_jobs`; 0: parse in this process,
+    with no time bound); ``redact_key`` replaces personal data (:mod:`kpi_extract.redact`);
+    ``dask``, a scheduler address or ``local:N``, parses on a Dask cluster
+    (:mod:`kpi_extract.distributed`).
     Raises :class:`~kpi_extract.store.DatasetLockedError` when another run holds ``out``,
     :class:`~kpi_extract.store.OutputError` when it cannot be written and
     :class:`~kpi_extract.inputs.InputError` for an input path that does not exist.
     """
     started = time.monotonic()
     options = Options(
-        jobs=(os.cpu_count() or 1) if jobs is None else jobs,
+        jobs=_default_jobs(inputs) if jobs is None else jobs,
         fiscal_year=fiscal_year,
         force=force,
         batch_size=batch_size,

@@ -265,7 +265,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--jobs",
         type=int,
         default=None,
-        help="worker processes (default: cores; 0: parse in this process, no time bound)",
+        help="worker processes (default: cores, twice as many when an input is a URL; "
+        "0: parse in this process, no time bound)",
     )
     conv.add_argument(
         "--fiscal-year", type=int, metavar="BE", help="fiscal year (BE) where a dump states none"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
 import zipfile
 from collections.abc import Iterator
 from io import BytesIO
@@ -22,7 +23,7 @@ from fsspec.asyn import AsyncFileSystem
 from fsspec.implementations.memory import MemoryFileSystem
 
 from kpi_extract import remote
-from kpi_extract.batch import convert
+from kpi_extract.batch import _default_jobs, convert
 from kpi_extract.inputs import InputError, item_at, iter_inputs, read_item
 from kpi_extract.store import read_table
 from tests.conftest import SAMPLES
@@ -425,3 +426,9 @@ def test_what_s3_does_not_hold_is_refused_or_quarantined(s3: Any) -> None:
     with pytest.raises(FileNotFoundError, match=r"^s3://dumps/gone/a\.txt: not found \(The spec"):
         read_item(item)
     assert item_at("s3://dumps/gone/a.txt").refused == "not_found"
+
+
+def test_twice_the_workers_by_default_when_an_input_is_a_url() -> None:
+    cores = os.cpu_count() or 1
+    assert _default_jobs([SAMPLES, str(SAMPLES)]) == cores
+    assert _default_jobs([SAMPLES, "s3://dumps/2567"]) == 2 * cores
