@@ -468,7 +468,7 @@ def parse_in_worker(tasks: list[Task]) -> Chunk:
 
 def _pool(options: Options) -> _ChunkPool:
     if options.dask is not None:
-        return DaskPool(options.dask, process_chunk)
+        return DaskPool(options.dask, process_chunk, chunk_failed, _one_per_chunk)
     if options.jobs > 0:
         return Pool(
             options.jobs,

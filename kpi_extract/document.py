@@ -18,6 +18,7 @@ import pyarrow as pa
 from kpi_extract import __version__
 from kpi_extract.audit import audit_tables
 from kpi_extract.errors import DecodeError, KpiExtractError, LayoutError
+from kpi_extract.faults import crash_on
 from kpi_extract.grammar import load_grammars
 from kpi_extract.inputs import InputItem, read_item, read_remote
 from kpi_extract.parse import document_id, parse_bytes
@@ -108,6 +109,7 @@ def process(
         data = read_item(item) if fetched is None else fetched
     except OSError as exc:
         return quarantined(item, None, "read", "read_error", str(exc))
+    crash_on(data)
     sha = document_id(data)
     if sha == known_sha:
         return Outcome(item.path, sha, {}, unchanged=True)
