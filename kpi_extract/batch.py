@@ -3,9 +3,10 @@
 - Every input ends as one ``documents`` row: ``parsed``, ``partial`` (some records failed
   validation: they are in ``quarantine``), ``duplicate`` (same bytes as another input: its
   rows are stored once), or ``quarantined`` (with a reason code in ``quarantine``).
-- An input whose size and modification time are unchanged is skipped without reading; one
-  whose bytes are unchanged is skipped after hashing; a changed one replaces its rows; a new
-  one adds its rows. ``force`` re-parses everything.
+- An input whose size and modification time are unchanged is skipped without reading
+  (unless it was quarantined unread: it is looked at again); one whose bytes are unchanged
+  is skipped after hashing; a changed one replaces its rows; a new one adds its rows.
+  ``force`` re-parses everything.
 - Documents are parsed by ``jobs`` worker processes (0: in this process, for debugging),
   in batches of ``batch_size``, in chunks of :data:`CHUNK_SIZE` per task (and at most
   :data:`CHUNK_BYTES` of input) whose rows come back as Arrow tables

@@ -76,8 +76,13 @@ def _open_archive(archive: str) -> Iterator[zipfile.ZipFile]:
         with zipfile.ZipFile(archive) as zf:
             yield zf
         return
-    with remote.opened(archive) as handle, zipfile.ZipFile(handle) as zf:
-        yield zf
+    with remote.opened(archive) as handle:
+        try:
+            zf = zipfile.ZipFile(handle)
+        except (ValueError, EOFError) as exc:  # a remote file refuses a seek before its start
+            raise zipfile.BadZipFile(f"{archive}: {exc}") from exc
+        with zf:
+            yield zf
 
 
 def _walk(root: Path, pattern: str) -> Iterator[tuple[str, os.stat_result | None]]:
@@ -315,21 +320,30 @@ def read_remote(items: Sequence[InputItem], max_size: int) -> list[bytes | OSErr
         and remote.is_url(item.path)
     ]
     found: list[bytes | OSError | None] = [None] * len(items)
-    urls = [items[position].path for position in wanted]
-    for position, data in zip(wanted, remote.read_many(urls, MAX_MEMBER_BYTES), strict=True):
+    files = [(items[position].path, items[position].size) for position in wanted]
+    for position, data in zip(wanted, remote.read_many(files, MAX_MEMBER_BYTES), strict=True):
         found[position] = data
     return found
 
 
 def read_item(item: InputItem) -> bytes:
-    """The bytes of one input (an archive member is read in memory, size-bounded)."""
+    """The bytes of one input (an archive member is read in memory, size-bounded).
+
+    Raises OSError when they cannot be read, whatever the reason (for an archive's member:
+    a damaged or encrypted archive, one changed since it was listed).
+    """
     if item.archive is None:
         if remote.is_url(item.path):
-            return remote.read(item.path, MAX_MEMBER_BYTES)
+            return remote.read(item.path, MAX_MEMBER_BYTES, item.size)
         return _read_file(item.path, item.size)
     assert item.member is not None
-    with _open_archive(item.archive) as zf, zf.open(item.member) as member:
-        data = member.read(item.size + 1)
+    try:
+        with _open_archive(item.archive) as zf, zf.open(item.member) as member:
+            data = member.read(item.size + 1)
+    except OSError:
+        raise
+    except Exception as exc:  # a hostile archive: bad CRC, zlib data, encrypted, gone...
+        raise OSError(f"{item.path}: {type(exc).__name__}: {exc}") from exc
     if len(data) > item.size:
         raise OSError(f"{item.path}: member larger than its header says")
     return data

@@ -160,21 +160,23 @@ def walk(root: str, matches: Callable[[str], object]) -> Iterator[tuple[str, int
         folders.extend(sorted(subfolders, reverse=True))
 
 
-def read(url: str, limit: int) -> bytes:
+def read(url: str, limit: int, size: int = -1) -> bytes:
     """The bytes of the file ``url``, at most ``limit``: OSError beyond, or on any failure.
 
     Read in one request (a ranged GET on S3). Any error of the store's client becomes an
     OSError naming the URL, so that the input is quarantined (``read_error``) and the run
     goes on: the clients raise their own exception types.
     """
-    (found,) = read_many([url], limit)
+    (found,) = read_many([(url, size)], limit)
     if isinstance(found, OSError):
         raise found
     return found
 
 
-def read_many(urls: list[str], limit: int) -> list[bytes | OSError]:
-    """What :func:`read` returns or raises for each URL, the requests of a store made at once.
+def read_many(files: list[tuple[str, int]], limit: int) -> list[bytes | OSError]:
+    """What :func:`read` returns or raises for each (URL, listed size), the requests made at once.
+
+    A file listed empty is read whole: S3 refuses the range of its first bytes (416).
 
     A worker reads its chunk of inputs so: against object storage, the time of a document
     is mostly the request's latency (tens of milliseconds for a 10 KB object), and an
@@ -182,23 +184,25 @@ def read_many(urls: list[str], limit: int) -> list[bytes | OSError]:
     filesystems read one file after the other.
     """
     results: list[bytes | OSError] = []
-    by_store: dict[int, tuple[Any, list[tuple[int, str]]]] = {}
-    for position, url in enumerate(urls):
+    by_store: dict[int, tuple[Any, list[tuple[int, str, int]]]] = {}
+    for position, (url, size) in enumerate(files):
         results.append(OSError(f"{url}: not read"))
         try:
             fs, path = _filesystem(url)
         except OSError as exc:
             results[position] = exc
             continue
-        by_store.setdefault(id(fs), (fs, []))[1].append((position, path))
+        by_store.setdefault(id(fs), (fs, []))[1].append((position, path, size))
     for fs, wanted in by_store.values():
-        paths = [path for _, path in wanted]
+        paths = [path for _, path, _ in wanted]
+        starts = [None if size == 0 else 0 for _, _, size in wanted]
+        ends = [None if size == 0 else limit + 1 for _, _, size in wanted]
         try:
-            found = fs.cat_ranges(paths, 0, limit + 1, on_error="return")
+            found = fs.cat_ranges(paths, starts, ends, on_error="return")
         except Exception as exc:  # the whole batch failed: each input with it
             found = [exc] * len(paths)
-        for (position, _), value in zip(wanted, found, strict=True):
-            results[position] = _checked(urls[position], value, limit)
+        for (position, _, _), value in zip(wanted, found, strict=True):
+            results[position] = _checked(files[position][0], value, limit)
     return results
 
 
@@ -219,5 +223,11 @@ def _checked(url: str, found: object, limit: int) -> bytes | OSError:
 def opened(url: str) -> Iterator[IO[bytes]]:
     """The file ``url`` open for reading, seekable (an archive's members are read from it)."""
     fs, path = _filesystem(url)
-    with fs.open(path, "rb") as handle:
+    try:
+        handle = fs.open(path, "rb")
+    except OSError:
+        raise
+    except Exception as exc:  # any client's failure is this file's
+        raise OSError(f"{url}: {type(exc).__name__}: {exc}") from exc
+    with handle:
         yield handle

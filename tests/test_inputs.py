@@ -95,3 +95,33 @@ def test_reading_a_folder_or_a_file_gone_raises_oserror(tmp_path: Path) -> None:
     for target in (item, InputItem(str(folder), 0, 0)):
         with pytest.raises(OSError):
             read_item(target)
+
+
+def _encrypted(archive: Path, member: str) -> None:
+    """Mark ``member`` of ``archive`` encrypted (flag bit 0 in both of its headers)."""
+    data = bytearray(archive.read_bytes())
+    with zipfile.ZipFile(archive) as zf:
+        data[zf.getinfo(member).header_offset + 6] |= 0x01  # the local header's flags
+    central = data.find(b"PK\x01\x02")
+    while central != -1:
+        length = int.from_bytes(data[central + 28 : central + 30], "little")
+        if data[central + 46 : central + 46 + length] == member.encode():
+            data[central + 8] |= 0x01  # the central directory header's flags
+        central = data.find(b"PK\x01\x02", central + 4)
+    archive.write_bytes(bytes(data))
+
+
+def test_a_member_that_cannot_be_read_raises_oserror_whatever_the_reason(tmp_path: Path) -> None:
+    archive = tmp_path / "pack.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("a.txt", "first")
+        zf.writestr("locked.txt", "second")
+    _encrypted(archive, "locked.txt")
+    first, locked = iter_inputs([archive])
+    assert read_item(first) == b"first"
+    # zipfile raises RuntimeError for an encrypted member: a worker used to die of it.
+    with pytest.raises(OSError, match=r"pack\.zip!locked\.txt: RuntimeError: .*encrypted"):
+        read_item(locked)
+    archive.write_bytes(archive.read_bytes()[:40])  # damaged since it was listed
+    with pytest.raises(OSError, match=r"pack\.zip!a\.txt: BadZipFile"):
+        read_item(first)

@@ -200,7 +200,7 @@ def test_an_input_is_found_again_by_its_url(bucket: type[_Bucket]) -> None:
     assert item_at("bucket:///r/pack.zip!gone.txt").refused == "not_found"
 
 
-def test_an_object_that_cannot_be_read_is_quarantined_and_the_run_goes_on(
+def test_an_object_that_cannot_be_read_is_quarantined_then_read_again_at_the_next_run(
     tmp_path: Path, bucket: type[_Bucket]
 ) -> None:
     _fill("bucket://dumps")
@@ -216,6 +216,14 @@ def test_an_object_that_cannot_be_read_is_quarantined_and_the_run_goes_on(
         "read_error",
     )
     assert "RuntimeError: SlowDown: reduce your request rate" in row["message"]
+    bucket.failing.clear()  # the store answers again; the object did not change
+    bucket.reads.clear()
+    summary = convert(["bucket://dumps"], out, jobs=0)
+    assert (summary.parsed, summary.skipped, summary.quarantined) == (1, 12, 0)
+    assert bucket.reads == [f"/{bad}"]
+    assert read_table(out, "quarantine").num_rows == 0
+    statuses = {d["status"] for d in read_table(out, "documents").to_pylist()}
+    assert statuses == {"parsed"}
 
 
 def test_a_folder_that_cannot_be_listed_stops_the_run_and_changes_nothing(
@@ -415,6 +423,25 @@ def test_an_s3_object_rewritten_to_the_same_size_is_parsed_again(tmp_path: Path,
     summary = convert(["s3://dumps/rewritten"], out, jobs=0)
     assert (summary.parsed, summary.skipped) == (1, 0)
     assert read_table(out, "kpis").column("kpi_code").to_pylist() == ["5012-0999"]
+
+
+def test_an_empty_object_and_a_damaged_archive_in_s3_are_quarantined(
+    tmp_path: Path, s3: Any
+) -> None:
+    # S3 refuses the range of an empty object's first bytes: it is read whole. A damaged
+    # .zip of 11 bytes cannot even be seeked to its directory.
+    s3.pipe_file("dumps/odd/empty.txt", b"")
+    s3.pipe_file("dumps/odd/bad.zip", b"PK\x03\x04garbage")
+    out = tmp_path / "out"
+    summary = convert(["s3://dumps/odd"], out, jobs=0)
+    assert (summary.seen, summary.quarantined) == (2, 2)
+    reasons = sorted(
+        (r["path"], r["reason_code"]) for r in read_table(out, "quarantine").to_pylist()
+    )
+    assert reasons == [
+        ("s3://dumps/odd/bad.zip", "bad_archive"),
+        ("s3://dumps/odd/empty.txt", "empty"),
+    ]
 
 
 def test_what_s3_does_not_hold_is_refused_or_quarantined(s3: Any) -> None:
