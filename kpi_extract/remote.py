@@ -26,7 +26,9 @@ import hashlib
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import IO, Any, Final
+from typing import IO, Any, Final, TypeVar
+
+T = TypeVar("T")
 
 #: An input starting so is a URL, or a chain of them (two letters at least: ``C:\\`` is a path).
 _URL: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+(://|::)")
@@ -104,6 +106,34 @@ def _time(info: dict[str, Any]) -> int:
     return UNKNOWN_TIME
 
 
+def _asked(url: str, call: Callable[[], T]) -> T:
+    """``call()``, any exception of a store's client raised as an OSError naming ``url``.
+
+    s3fs and the others translate most of their errors into OSError, not all: an input
+    that cannot be looked at must be a clear error, not a traceback.
+    """
+    try:
+        return call()
+    except OSError:
+        raise
+    except Exception as exc:  # the client's own exception types
+        raise _oserror(url, exc) from exc
+
+
+def _oserror(url: str, exc: BaseException) -> OSError:
+    if isinstance(exc, FileNotFoundError):
+        return FileNotFoundError(f"{url}: not found ({exc})")
+    return OSError(f"{url}: {type(exc).__name__}: {exc}")
+
+
+def _info(fs: Any, path: str, url: str) -> dict[str, Any] | None:
+    try:
+        found: dict[str, Any] = _asked(url, lambda: fs.info(path))
+    except FileNotFoundError:
+        return None
+    return found
+
+
 def _entry(fs: Any, info: dict[str, Any]) -> tuple[str, int, int]:
     return fs.unstrip_protocol(info["name"]), int(info.get("size") or 0), nanoseconds(info)
 
@@ -111,22 +141,16 @@ def _entry(fs: Any, info: dict[str, Any]) -> tuple[str, int, int]:
 def kind(url: str) -> str | None:
     """``"file"``, ``"directory"``, or None when ``url`` names nothing (OSError: no answer)."""
     fs, path = _filesystem(url)
-    try:
-        info = fs.info(path)
-    except FileNotFoundError:
-        return None
-    found = info.get("type")
+    info = _info(fs, path, url)
+    found = None if info is None else info.get("type")
     return found if found in ("file", "directory") else None
 
 
 def stat(url: str) -> tuple[str, int, int] | None:
     """The canonical URL, size and time of the file ``url`` names, or None if there is none."""
     fs, path = _filesystem(url)
-    try:
-        info = fs.info(path)
-    except FileNotFoundError:
-        return None
-    return _entry(fs, info) if info.get("type") == "file" else None
+    info = _info(fs, path, url)
+    return _entry(fs, info) if info is not None and info.get("type") == "file" else None
 
 
 def walk(root: str, matches: Callable[[str], object]) -> Iterator[tuple[str, int, int]]:
@@ -143,7 +167,7 @@ def walk(root: str, matches: Callable[[str], object]) -> Iterator[tuple[str, int
     folders = [path.rstrip("/")]
     while folders:
         folder = folders.pop()
-        entries = fs.ls(folder, detail=True)
+        entries = _asked(root, lambda: fs.ls(folder, detail=True))  # noqa: B023 - called now
         fs.invalidate_cache(folder)  # s3fs, gcsfs would keep every folder's listing
         files: list[tuple[str, int, int]] = []
         subfolders: list[str] = []
@@ -207,10 +231,8 @@ def read_many(files: list[tuple[str, int]], limit: int) -> list[bytes | OSError]
 
 
 def _checked(url: str, found: object, limit: int) -> bytes | OSError:
-    if isinstance(found, FileNotFoundError):
-        return FileNotFoundError(f"{url}: not found ({found})")
     if isinstance(found, BaseException):
-        return OSError(f"{url}: {type(found).__name__}: {found}")
+        return _oserror(url, found)
     if not isinstance(found, bytes | bytearray | memoryview):
         return OSError(f"{url}: the store returned {type(found).__name__}, not bytes")
     data = bytes(found)
@@ -223,11 +245,5 @@ def _checked(url: str, found: object, limit: int) -> bytes | OSError:
 def opened(url: str) -> Iterator[IO[bytes]]:
     """The file ``url`` open for reading, seekable (an archive's members are read from it)."""
     fs, path = _filesystem(url)
-    try:
-        handle = fs.open(path, "rb")
-    except OSError:
-        raise
-    except Exception as exc:  # any client's failure is this file's
-        raise OSError(f"{url}: {type(exc).__name__}: {exc}") from exc
-    with handle:
+    with _asked(url, lambda: fs.open(path, "rb")) as handle:
         yield handle

@@ -57,6 +57,8 @@ class _Bucket(MemoryFileSystem):  # type: ignore[misc]  # fsspec has no type hin
         return [self._strip(i) for i in found] if detail else found
 
     def info(self, path: str, **kwargs: Any) -> dict[str, Any]:
+        if path.strip("/") in self.failing:
+            raise self.failing[path.strip("/")]
         return self._strip(super().info(path, **kwargs))
 
     def cat_file(self, path: str, start: int | None = None, end: int | None = None) -> bytes:
@@ -226,15 +228,32 @@ def test_an_object_that_cannot_be_read_is_quarantined_then_read_again_at_the_nex
     assert statuses == {"parsed"}
 
 
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        (PermissionError("AccessDenied"), "AccessDenied"),
+        # A client's own exception type (not every one becomes an OSError in the client).
+        (RuntimeError("InternalError"), "bucket://dumps: RuntimeError: InternalError"),
+    ],
+)
 def test_a_folder_that_cannot_be_listed_stops_the_run_and_changes_nothing(
-    tmp_path: Path, bucket: type[_Bucket]
+    tmp_path: Path, bucket: type[_Bucket], error: Exception, message: str
 ) -> None:
     _fill("bucket://dumps")
-    bucket.failing["dumps/project_progress"] = PermissionError("AccessDenied")
+    bucket.failing["dumps/project_progress"] = error
     out = tmp_path / "out"
-    with pytest.raises(InputError, match="bucket://dumps: cannot be listed: AccessDenied"):
+    with pytest.raises(InputError, match=f"^bucket://dumps: cannot be listed: {message}$"):
         convert(["bucket://dumps"], out, jobs=0)
     assert not (out / "current").exists()
+
+
+def test_an_input_that_cannot_be_looked_at_is_refused_at_the_call(
+    bucket: type[_Bucket],
+) -> None:
+    _fill("bucket://dumps")
+    bucket.failing["dumps"] = RuntimeError("ExpiredToken")
+    with pytest.raises(InputError, match=r"^bucket://dumps: RuntimeError: ExpiredToken$"):
+        iter_inputs(["bucket://dumps"])
 
 
 def test_what_is_no_input_is_refused_at_the_call(bucket: type[_Bucket]) -> None:
