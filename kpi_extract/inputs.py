@@ -175,7 +175,7 @@ def iter_inputs(
     Raises :class:`InputError` for one that is no file or folder, at the call, before any
     input is listed, and for a folder of a URL that cannot be listed, as it is reached.
     """
-    roots: list[Path | str] = []
+    roots: list[Path | remote.Entry] = []
     for given in inputs:
         if isinstance(given, str) and remote.is_url(given):
             roots.append(_url_root(given))
@@ -187,14 +187,16 @@ def iter_inputs(
     return _iter_roots(roots, pattern, max_member_bytes, max_ratio)
 
 
-def _url_root(url: str) -> str:
+def _url_root(url: str) -> remote.Entry:
     try:
-        found = remote.kind(url)
+        found = remote.look(url)
     except OSError as exc:
         raise InputError(str(exc)) from None
     if found is None:
         raise InputError(f"{url}: no such file or folder")
-    return url
+    # A file is named by its canonical URL, as when its folder is listed; a folder keeps
+    # the URL as given, which the messages about it quote.
+    return found._replace(url=url) if found.folder else found
 
 
 def _is_archive(path: str) -> bool:
@@ -202,10 +204,10 @@ def _is_archive(path: str) -> bool:
 
 
 def _iter_roots(
-    roots: list[Path | str], pattern: str, max_member_bytes: int, max_ratio: int
+    roots: list[Path | remote.Entry], pattern: str, max_member_bytes: int, max_ratio: int
 ) -> Iterator[InputItem]:
     for root in roots:
-        if isinstance(root, str):
+        if isinstance(root, remote.Entry):
             yield from _url_items(root, pattern, max_member_bytes, max_ratio)
             continue
         listed = _walk(root, pattern) if root.is_dir() else iter([(str(root), root.stat())])
@@ -222,16 +224,12 @@ def _iter_roots(
 
 
 def _url_items(
-    root: str, pattern: str, max_member_bytes: int, max_ratio: int
+    root: remote.Entry, pattern: str, max_member_bytes: int, max_ratio: int
 ) -> Iterator[InputItem]:
     """The inputs of a URL: a file (an input whatever its name), or a folder's, listed."""
+    listed = remote.walk(root.url, _matcher(pattern)) if root.folder else iter([root])
     try:
-        if remote.kind(root) == "file":
-            found = remote.stat(root)
-            listed = iter([found] if found is not None else [])
-        else:
-            listed = remote.walk(root, _matcher(pattern))
-        for path, size, mtime_ns in listed:
+        for path, size, mtime_ns, _ in listed:
             if not _is_archive(path):
                 yield InputItem(path, size, mtime_ns)
                 continue
@@ -240,7 +238,7 @@ def _url_items(
             except (zipfile.BadZipFile, OSError):
                 yield InputItem(path, size, mtime_ns, refused="bad_archive")
     except OSError as exc:
-        raise InputError(f"{root}: cannot be listed: {exc}") from exc
+        raise InputError(f"{root.url}: cannot be listed: {exc}") from exc
 
 
 def item_at(path: str) -> InputItem:
@@ -271,8 +269,8 @@ def item_at(path: str) -> InputItem:
 
 
 def _url_stat(path: str) -> tuple[int, int] | None:
-    entry = remote.stat(path)
-    return None if entry is None else entry[1:]
+    entry = remote.look(path)
+    return None if entry is None or entry.folder else (entry.size, entry.mtime_ns)
 
 
 def _local_stat(path: str) -> tuple[int, int] | None:
@@ -285,7 +283,8 @@ def _local_stat(path: str) -> tuple[int, int] | None:
 
 def _is_zip(archive: str, url: bool) -> bool:
     if url:
-        return remote.kind(archive) == "file"
+        entry = remote.look(archive)
+        return entry is not None and not entry.folder
     return Path(archive).is_file() and zipfile.is_zipfile(archive)
 
 

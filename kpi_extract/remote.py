@@ -26,7 +26,7 @@ import hashlib
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import IO, Any, Final, TypeVar
+from typing import IO, Any, Final, NamedTuple, TypeVar
 
 T = TypeVar("T")
 
@@ -134,26 +134,34 @@ def _info(fs: Any, path: str, url: str) -> dict[str, Any] | None:
     return found
 
 
-def _entry(fs: Any, info: dict[str, Any]) -> tuple[str, int, int]:
-    return fs.unstrip_protocol(info["name"]), int(info.get("size") or 0), nanoseconds(info)
+class Entry(NamedTuple):
+    """A file or folder as the store lists it: canonical URL, size, time (ns)."""
+
+    url: str
+    size: int
+    mtime_ns: int
+    folder: bool = False
 
 
-def kind(url: str) -> str | None:
-    """``"file"``, ``"directory"``, or None when ``url`` names nothing (OSError: no answer)."""
+def _entry(fs: Any, info: dict[str, Any]) -> Entry:
+    folder = info.get("type") == "directory"
+    size = int(info.get("size") or 0)
+    return Entry(fs.unstrip_protocol(info["name"]), size, nanoseconds(info), folder)
+
+
+def look(url: str) -> Entry | None:
+    """What ``url`` names (one request), or None: nothing, or neither a file nor a folder.
+
+    OSError when the store cannot answer.
+    """
     fs, path = _filesystem(url)
     info = _info(fs, path, url)
-    found = None if info is None else info.get("type")
-    return found if found in ("file", "directory") else None
+    if info is None or info.get("type") not in ("file", "directory"):
+        return None
+    return _entry(fs, info)
 
 
-def stat(url: str) -> tuple[str, int, int] | None:
-    """The canonical URL, size and time of the file ``url`` names, or None if there is none."""
-    fs, path = _filesystem(url)
-    info = _info(fs, path, url)
-    return _entry(fs, info) if info is not None and info.get("type") == "file" else None
-
-
-def walk(root: str, matches: Callable[[str], object]) -> Iterator[tuple[str, int, int]]:
+def walk(root: str, matches: Callable[[str], object]) -> Iterator[Entry]:
     """The files under the folder ``root`` whose name ``matches``, and archives.
 
     Canonical URL, size and time of each; in the order of a local listing (a folder's
@@ -169,7 +177,7 @@ def walk(root: str, matches: Callable[[str], object]) -> Iterator[tuple[str, int
         folder = folders.pop()
         entries = _asked(root, lambda: fs.ls(folder, detail=True))  # noqa: B023 - called now
         fs.invalidate_cache(folder)  # s3fs, gcsfs would keep every folder's listing
-        files: list[tuple[str, int, int]] = []
+        files: list[Entry] = []
         subfolders: list[str] = []
         for info in entries:
             name = str(info["name"]).rstrip("/")
