@@ -301,7 +301,8 @@ def convert(
     (:mod:`kpi_extract.distributed`).
     Raises :class:`~kpi_extract.store.DatasetLockedError` when another run holds ``out``,
     :class:`~kpi_extract.store.OutputError` when it cannot be written and
-    :class:`~kpi_extract.inputs.InputError` for an input path that does not exist.
+    :class:`~kpi_extract.inputs.InputError` for an input that does not exist or cannot be
+    listed.
     """
     started = time.monotonic()
     options = Options(
