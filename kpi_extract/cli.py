@@ -7,13 +7,15 @@ import atexit
 import os
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from pathlib import Path
 from typing import NoReturn
 
 from kpi_extract import __version__
 from kpi_extract.errors import DatasetLockedError, KpiExtractError, OutputError
-from kpi_extract.inputs import InputError
+from kpi_extract.inputs import InputError, iter_inputs, read_item
+from kpi_extract.remote import is_url
 
 # Each command imports what it needs when it runs (hence the PLC0415 exemptions below):
 # ``parse`` of one file must start in well under a second, without pandas, pyarrow or Dask.
@@ -51,23 +53,41 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _dumps(name: str) -> list[tuple[str, Callable[[], bytes]]]:
+    """The dumps ``name`` holds, each with how to read it.
+
+    A file, a folder's ``*.txt``, or a URL's objects (:mod:`kpi_extract.remote`; OSError
+    when it names none).
+    """
+    if not is_url(name):
+        return [(str(path), path.read_bytes) for path in _iter_files([name])]
+    return [(item.path, partial(read_item, item)) for item in iter_inputs([name])]
+
+
 def _cmd_parse(args: argparse.Namespace) -> int:
-    from kpi_extract.parse import parse_file  # noqa: PLC0415
+    from kpi_extract.parse import parse_bytes  # noqa: PLC0415
 
     code = EXIT_OK
     indent = 2 if args.pretty else None
-    for path in _iter_files(args.inputs):
+    for name in args.inputs:
         try:
-            result = parse_file(path, fiscal_year=args.fiscal_year)
-        except (KpiExtractError, OSError) as exc:
-            reason = getattr(exc, "code", "unreadable")
-            print(f"kpi-extract: {path}: refused [{reason}] {exc}", file=sys.stderr)
+            dumps = _dumps(name)
+        except OSError as exc:
+            print(f"kpi-extract: {name}: refused [unreadable] {exc}", file=sys.stderr)
             code = EXIT_INPUT_REFUSED
             continue
-        for item in [*result.records, *result.errors]:
-            print(item.model_dump_json(indent=indent))
-        if result.errors:
-            code = EXIT_INPUT_REFUSED
+        for source, read in dumps:
+            try:
+                result = parse_bytes(read(), source=source, fiscal_year=args.fiscal_year)
+            except (KpiExtractError, OSError) as exc:
+                reason = getattr(exc, "code", "unreadable")
+                print(f"kpi-extract: {source}: refused [{reason}] {exc}", file=sys.stderr)
+                code = EXIT_INPUT_REFUSED
+                continue
+            for item in [*result.records, *result.errors]:
+                print(item.model_dump_json(indent=indent))
+            if result.errors:
+                code = EXIT_INPUT_REFUSED
     return code
 
 
@@ -243,7 +263,9 @@ def build_parser() -> argparse.ArgumentParser:
         "1 when a file was refused (reason on stderr) or a record failed validation "
         "(printed with record_type 'error'), 2 on a usage error.",
     )
-    parse.add_argument("inputs", nargs="+", help="files, or folders searched for *.txt")
+    parse.add_argument(
+        "inputs", nargs="+", help="files, folders searched for *.txt, or URLs (s3://...)"
+    )
     parse.add_argument("--pretty", action="store_true", help="indented JSON, for people")
     parse.add_argument(
         "--fiscal-year", type=int, metavar="BE", help="fiscal year (BE) where a dump states none"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import os
 import zipfile
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from fsspec.implementations.memory import MemoryFileSystem
 
 from kpi_extract import remote
 from kpi_extract.batch import _default_jobs, convert
+from kpi_extract.cli import main
 from kpi_extract.inputs import InputError, item_at, iter_inputs, read_item
 from kpi_extract.store import read_table
 from tests.conftest import SAMPLES
@@ -478,3 +480,27 @@ def test_twice_the_workers_by_default_when_an_input_is_a_url() -> None:
     cores = os.cpu_count() or 1
     assert _default_jobs([SAMPLES, str(SAMPLES)]) == cores
     assert _default_jobs([SAMPLES, "s3://dumps/2567"]) == 2 * cores
+
+
+def test_parse_prints_a_buckets_records_as_those_of_its_local_copy(
+    bucket: type[_Bucket], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _fill("bucket://dumps")
+    assert main(["parse", str(SAMPLES / "kpi_detail")]) == 0
+    local = capsys.readouterr().out.splitlines()
+    assert main(["parse", "bucket://dumps/kpi_detail", "bucket://dumps/nothing"]) == 1
+    captured = capsys.readouterr()
+    records = [json.loads(line) for line in captured.out.splitlines()]
+    assert len(records) == len(local) == 5
+    assert {r["source"].rsplit("/", 1)[1] for r in records} == {
+        "b01_crlf_flood.txt",
+        "b02_two_pages.txt",
+        "b03_no_table_thai_digits.txt",
+        "b04_truncated_no_newline.txt",
+    }
+    as_local = [line.replace("bucket:///dumps", str(SAMPLES)) for line in captured.out.splitlines()]
+    assert as_local == local
+    assert captured.err == (
+        "kpi-extract: bucket://dumps/nothing: refused [unreadable] "
+        "bucket://dumps/nothing: no such file or folder\n"
+    )
