@@ -45,14 +45,6 @@ def _iter_files(inputs: Sequence[str]) -> Iterator[Path]:
             yield path
 
 
-def _cmd_report(args: argparse.Namespace) -> int:
-    from kpi_extract.textreport import report_file  # noqa: PLC0415
-
-    for path in _iter_files(args.inputs):
-        print(report_file(path).render())
-    return EXIT_OK
-
-
 def _dumps(name: str) -> list[tuple[str, Callable[[], bytes]]]:
     """The dumps ``name`` holds, each with how to read it.
 
@@ -64,30 +56,53 @@ def _dumps(name: str) -> list[tuple[str, Callable[[], bytes]]]:
     return [(item.path, partial(read_item, item)) for item in iter_inputs([name])]
 
 
+def _read_all(inputs: Sequence[str]) -> Iterator[tuple[str, bytes | OSError]]:
+    """Each dump of ``inputs``, named, with its bytes or why they could not be read."""
+    for name in inputs:
+        try:
+            dumps = _dumps(name)
+        except OSError as exc:  # a bucket or prefix that cannot be looked at
+            yield name, exc
+            continue
+        for source, read in dumps:
+            try:
+                yield source, read()
+            except OSError as exc:  # a file gone, a folder named as a file...
+                yield source, exc
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from kpi_extract.textreport import report_bytes  # noqa: PLC0415
+
+    code = EXIT_OK
+    for source, data in _read_all(args.inputs):
+        if isinstance(data, OSError):
+            print(f"{source}: REFUSED [unreadable] {data}")
+            code = EXIT_INPUT_REFUSED
+            continue
+        print(report_bytes(data, source).render())
+    return code
+
+
 def _cmd_parse(args: argparse.Namespace) -> int:
     from kpi_extract.parse import parse_bytes  # noqa: PLC0415
 
     code = EXIT_OK
     indent = 2 if args.pretty else None
-    for name in args.inputs:
+    for source, data in _read_all(args.inputs):
         try:
-            dumps = _dumps(name)
-        except OSError as exc:
-            print(f"kpi-extract: {name}: refused [unreadable] {exc}", file=sys.stderr)
+            if isinstance(data, OSError):
+                raise data
+            result = parse_bytes(data, source=source, fiscal_year=args.fiscal_year)
+        except (KpiExtractError, OSError) as exc:
+            reason = getattr(exc, "code", "unreadable")
+            print(f"kpi-extract: {source}: refused [{reason}] {exc}", file=sys.stderr)
             code = EXIT_INPUT_REFUSED
             continue
-        for source, read in dumps:
-            try:
-                result = parse_bytes(read(), source=source, fiscal_year=args.fiscal_year)
-            except (KpiExtractError, OSError) as exc:
-                reason = getattr(exc, "code", "unreadable")
-                print(f"kpi-extract: {source}: refused [{reason}] {exc}", file=sys.stderr)
-                code = EXIT_INPUT_REFUSED
-                continue
-            for item in [*result.records, *result.errors]:
-                print(item.model_dump_json(indent=indent))
-            if result.errors:
-                code = EXIT_INPUT_REFUSED
+        for item in [*result.records, *result.errors]:
+            print(item.model_dump_json(indent=indent))
+        if result.errors:
+            code = EXIT_INPUT_REFUSED
     return code
 
 
@@ -252,9 +267,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     report = commands.add_parser(
-        "report", help="decoding and normalisation report of each dump (files or folders)"
+        "report",
+        help="decoding and normalisation report of each dump (files, folders or URLs)",
+        description="One report per dump; a dump refused by decoding says why. Exit 0, "
+        "or 1 when an input could not be read.",
     )
-    report.add_argument("inputs", nargs="+", help="files, or folders searched for *.txt")
+    report.add_argument(
+        "inputs", nargs="+", help="files, folders searched for *.txt, or URLs (s3://...)"
+    )
     report.set_defaults(run=_cmd_report)
     parse = commands.add_parser(
         "parse",

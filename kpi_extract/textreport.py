@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from kpi_extract.decode import count_lines, decode_bytes
 from kpi_extract.diagnostics import Diagnostic
@@ -36,16 +35,15 @@ class TextReport:
         return "\n".join(out)
 
 
-def report_file(path: Path) -> TextReport:
-    """Decode and normalise one file and report what was found; never raises on bad input."""
-    data = path.read_bytes()
+def report_bytes(data: bytes, source: str) -> TextReport:
+    """Decode and normalise one dump and report what was found; never raises on bad input."""
     try:
-        decoded = decode_bytes(data, source=str(path))
+        decoded = decode_bytes(data, source=source)
     except DecodeError as exc:
-        return TextReport(str(path), len(data), None, 0, {}, (), exc)
+        return TextReport(source, len(data), None, 0, {}, (), exc)
     result = normalise(decoded.text)
     return TextReport(
-        path=str(path),
+        path=source,
         size=len(data),
         encoding=decoded.encoding,
         lines=count_lines(result.text),

@@ -37,6 +37,17 @@ def test_report_goes_on_after_a_refused_file(
     assert out[2] == "  repairs: thai_digits_to_arabic=1"
 
 
+def test_report_says_an_input_cannot_be_read_and_goes_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    gone = tmp_path / "gone.txt"
+    sample = SAMPLES / "kpi_result" / "a01_cp874_waste.txt"
+    assert main(["report", str(gone), str(sample)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"{gone}: REFUSED [unreadable] [Errno 2] No such file or directory: '{gone}'"
+    assert out[1].endswith("a01_cp874_waste.txt: cp874, 1575 bytes, 56 lines")
+
+
 def test_parse_prints_one_json_object_per_record(capsys: pytest.CaptureFixture[str]) -> None:
     sample = SAMPLES / "kpi_result" / "a02_two_records_page_headers.txt"
     assert main(["parse", str(sample)]) == 0

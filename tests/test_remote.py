@@ -504,3 +504,8 @@ def test_parse_prints_a_buckets_records_as_those_of_its_local_copy(
         "kpi-extract: bucket://dumps/nothing: refused [unreadable] "
         "bucket://dumps/nothing: no such file or folder\n"
     )
+    assert main(["report", "bucket://dumps/kpi_result/a01_cp874_waste.txt"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "bucket:///dumps/kpi_result/a01_cp874_waste.txt: cp874, 1575 bytes, 56 lines",
+        "  repairs: thai_digits_to_arabic=17",
+    ]
