@@ -194,7 +194,11 @@ def _cmd_show(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
-    table, count = Store(args.dataset).head(args.table, columns, max(args.limit, 0))
+    store = Store(args.dataset)
+    if store.current_dir() is None:
+        print(f"kpi-extract: {args.dataset} is not a dataset written by convert", file=sys.stderr)
+        return EXIT_NO_INPUT
+    table, count = store.head(args.table, columns, args.limit)
     with pd.option_context("display.max_columns", None, "display.width", 200):
         print(f"{args.table}: {count} rows")
         print(table.to_pandas().to_string(max_colwidth=40))
@@ -243,9 +247,32 @@ def _cmd_audit(args: argparse.Namespace) -> int:
 def _cmd_synth(args: argparse.Namespace) -> int:
     from kpi_extract.synth import write_corpus  # noqa: PLC0415
 
-    written = write_corpus(args.n, args.out, seed=args.seed)
+    try:
+        written = write_corpus(args.n, args.out, seed=args.seed)
+    except OSError as exc:
+        print(f"kpi-extract: cannot write the corpus to {args.out}: {exc}", file=sys.stderr)
+        return EXIT_OUTPUT
     print(f"wrote {args.n} documents ({written / 1e6:.1f} MB) and their truth to {args.out}")
     return EXIT_OK
+
+
+def _at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse type: an integer of at least ``minimum`` (a usage error otherwise)."""
+
+    def integer(text: str) -> int:
+        value = int(text)
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value}: at least {minimum}")
+        return value
+
+    return integer
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not value > 0:  # NaN too
+        raise argparse.ArgumentTypeError(f"{text}: a number of seconds above 0")
+    return value
 
 
 CONVERT_HELP = """exit codes:
@@ -305,7 +332,7 @@ def build_parser() -> argparse.ArgumentParser:
     conv.add_argument("--out", required=True, type=Path, help="output folder of the dataset")
     conv.add_argument(
         "--jobs",
-        type=int,
+        type=_at_least(0),
         default=None,
         help="worker processes (default: cores, twice as many when an input is a URL; "
         "0: parse in this process, no time bound)",
@@ -319,17 +346,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     conv.add_argument("--strict", action="store_true", help="exit 1 when an input is quarantined")
     conv.add_argument(
-        "--batch-size", type=int, default=500, help="documents parsed per batch (memory bound)"
+        "--batch-size",
+        type=_at_least(1),
+        default=500,
+        help="documents parsed per batch (memory bound)",
     )
     conv.add_argument(
         "--commit-every",
-        type=int,
+        type=_at_least(1),
         default=10_000,
         help="documents between two commits of the dataset (a kill loses at most these)",
     )
     conv.add_argument(
         "--doc-timeout",
-        type=float,
+        type=_seconds,
         default=60.0,
         metavar="SECONDS",
         help="time one document may take; past it the document is quarantined (60)",
@@ -357,10 +387,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     audit.add_argument("dataset", type=Path, help="a folder written by convert")
     audit.add_argument("--html", type=Path, help="also write a self-contained HTML report")
-    audit.add_argument("--top", type=int, default=10, help="findings quoted in full (10)")
+    audit.add_argument("--top", type=_at_least(0), default=10, help="findings quoted in full (10)")
     audit.add_argument(
         "--html-limit",
-        type=int,
+        type=_at_least(0),
         default=1000,
         metavar="N",
         help="findings quoted in the HTML report, the most serious (1000); "
@@ -371,7 +401,7 @@ def build_parser() -> argparse.ArgumentParser:
         "synth",
         help="write a synthetic corpus in the three layouts, with the truth beside each file",
     )
-    synth.add_argument("--n", type=int, required=True, help="number of documents")
+    synth.add_argument("--n", type=_at_least(0), required=True, help="number of documents")
     synth.add_argument("--out", type=Path, required=True, help="output folder")
     synth.add_argument("--seed", type=int, default=0, help="random seed (0): reproducible")
     synth.set_defaults(run=_cmd_synth)
@@ -379,7 +409,7 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("dataset", type=Path, help="a folder written by convert")
     show.add_argument("--table", default="kpis", help="table name (kpis)")
     show.add_argument("--columns", help="comma-separated columns (all)")
-    show.add_argument("--limit", type=int, default=10, help="rows to print (10)")
+    show.add_argument("--limit", type=_at_least(0), default=10, help="rows to print (10)")
     show.set_defaults(run=_cmd_show)
     return parser
 

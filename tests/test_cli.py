@@ -221,3 +221,45 @@ def test_show_prints_the_count_and_the_first_rows(
     assert main([*argv[:-2], "--columns", "kpi_code,nope"]) == 2
     error = capsys.readouterr().err
     assert error.startswith("kpi-extract: kpis has no column 'nope' (columns: record_id, ")
+
+
+def test_what_names_no_dataset_or_cannot_be_written_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A mistyped dataset folder used to print an empty table and exit 0.
+    assert main(["show", str(tmp_path / "nothing"), "--table", "kpis"]) == 5
+    assert capsys.readouterr().err == (
+        f"kpi-extract: {tmp_path / 'nothing'} is not a dataset written by convert\n"
+    )
+    blocked = tmp_path / "file"
+    blocked.write_text("x", encoding="utf-8")
+    assert main(["synth", "--n", "2", "--out", str(blocked / "corpus")]) == 4
+    assert capsys.readouterr().err.startswith(
+        f"kpi-extract: cannot write the corpus to {blocked / 'corpus'}: [Errno 20] Not a directory"
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["convert", "samples", "--out", "o", "--jobs", "-1"], "argument --jobs: -1: at least 0"),
+        (["convert", "samples", "--out", "o", "--batch-size", "0"], "--batch-size: 0: at least 1"),
+        (
+            ["convert", "samples", "--out", "o", "--commit-every", "0"],
+            "--commit-every: 0: at least 1",
+        ),
+        (
+            ["convert", "samples", "--out", "o", "--doc-timeout", "0"],
+            "0: a number of seconds above 0",
+        ),
+        (["synth", "--n", "-5", "--out", "o"], "argument --n: -5: at least 0"),
+        (["show", "o", "--table", "kpis", "--limit", "-1"], "argument --limit: -1: at least 0"),
+    ],
+)
+def test_counts_and_times_out_of_range_are_usage_errors(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 2
+    assert message in capsys.readouterr().err
