@@ -38,6 +38,8 @@ UNKNOWN_TIME: Final = -1
 TIME_KEYS: Final = ("mtime", "LastModified", "last_modified", "updated", "modified", "created")
 #: Keys of an fsspec listing that tag the content (S3, Azure; GCS), the first present used.
 TAG_KEYS: Final = ("ETag", "etag", "md5Hash")
+#: Keys asked for in one S3 listing request (S3 answers 1,000 at most).
+S3_PAGE: Final = 1000
 
 
 def is_url(given: str) -> bool:
@@ -165,31 +167,73 @@ def walk(root: str, matches: Callable[[str], object]) -> Iterator[Entry]:
     """The files under the folder ``root`` whose name ``matches``, and archives.
 
     Canonical URL, size and time of each; in the order of a local listing (a folder's
-    files by name, then each subfolder). One folder's entries are held at a time, as
-    the store lists them: not in the store client's cache of listings either, which
-    would hold them all (about 1 KB per object) for the whole run. A folder that cannot
-    be listed raises OSError: in a bucket that is the store failing (its client retried
-    already), and skipping the folder would lose its inputs without a word.
+    files by name, then each subfolder). A folder is read a page of the store's listing
+    at a time where the store pages it (S3: :data:`S3_PAGE` keys a request), the files of
+    a page yielded before the next page is asked for, so that a flat prefix of a million
+    objects is neither held whole in memory (about 1.4 KB an object) nor waited for
+    before its first input is parsed. Not in the store client's cache of listings either,
+    which would hold every folder's for the whole run. A folder that cannot be listed
+    raises OSError: in a bucket that is the store failing (its client retried already),
+    and skipping the folder would lose its inputs without a word.
     """
     fs, path = _filesystem(root)
     folders = [path.rstrip("/")]
     while folders:
         folder = folders.pop()
-        entries = _asked(root, lambda: fs.ls(folder, detail=True))  # noqa: B023 - called now
-        fs.invalidate_cache(folder)  # s3fs, gcsfs would keep every folder's listing
-        files: list[Entry] = []
         subfolders: list[str] = []
-        for info in entries:
-            name = str(info["name"]).rstrip("/")
-            if name == folder or info.get("islink"):
-                continue  # a store may list a folder's marker; links are not followed
-            base = name.rsplit("/", 1)[-1]
-            if info.get("type") == "directory":
-                subfolders.append(name)
-            elif matches(base) or base.lower().endswith(".zip"):
-                files.append(_entry(fs, info))
-        yield from sorted(files)
+        for page in _pages(fs, folder, root):
+            files: list[Entry] = []
+            for info in page:
+                name = str(info["name"]).rstrip("/")
+                if name == folder or info.get("islink"):
+                    continue  # a store may list a folder's marker; links are not followed
+                base = name.rsplit("/", 1)[-1]
+                if info.get("type") == "directory":
+                    subfolders.append(name)
+                elif matches(base) or base.lower().endswith(".zip"):
+                    files.append(_entry(fs, info))
+            yield from sorted(files)
         folders.extend(sorted(subfolders, reverse=True))
+
+
+def _pages(fs: Any, folder: str, root: str) -> Iterator[list[dict[str, Any]]]:
+    """The entries of ``folder`` as fsspec lists them, in pages in name order.
+
+    S3 (s3fs, not version-aware) is asked a page at a time, ``list_objects_v2`` through
+    the client's retrying ``call_s3``: S3 returns keys in the order of their UTF-8 bytes,
+    which is the order of Python's strings, page after page. Other stores' folders come
+    whole, as their client lists them (``ls``), then leave its cache.
+    """
+    if not callable(getattr(fs, "call_s3", None)) or getattr(fs, "version_aware", True):
+        page: list[dict[str, Any]] = _asked(root, lambda: fs.ls(folder, detail=True))
+        fs.invalidate_cache(folder)  # s3fs, gcsfs would keep every folder's listing
+        yield page
+        return
+    bucket, key, _ = fs.split_path(folder)
+    request = {"Bucket": bucket, "Prefix": f"{key}/" if key else "", "Delimiter": "/"}
+    while True:
+        answer = _asked(root, lambda: fs.call_s3("list_objects_v2", MaxKeys=S3_PAGE, **request))
+        yield [_s3_folder(bucket, found) for found in answer.get("CommonPrefixes", ())] + [
+            _s3_file(bucket, found) for found in answer.get("Contents", ())
+        ]
+        if not answer.get("IsTruncated"):
+            return
+        request["ContinuationToken"] = answer["NextContinuationToken"]
+
+
+def _s3_folder(bucket: str, found: dict[str, Any]) -> dict[str, Any]:
+    return {"name": f"{bucket}/{found['Prefix']}", "type": "directory", "size": 0}
+
+
+def _s3_file(bucket: str, found: dict[str, Any]) -> dict[str, Any]:
+    """What s3fs's listing gives for an object of ``list_objects_v2`` (the keys used here)."""
+    return {
+        "name": f"{bucket}/{found['Key']}",
+        "type": "file",
+        "size": found.get("Size", 0),
+        "LastModified": found.get("LastModified"),
+        "ETag": found.get("ETag"),
+    }
 
 
 def read(url: str, limit: int, size: int = -1) -> bytes:

@@ -433,6 +433,45 @@ def test_an_s3_bucket_converts_as_its_local_copy_by_workers_and_on_dask(
     assert row["mtime_ns"] % 10**9 != 0
 
 
+def test_an_s3_folder_is_listed_a_page_at_a_time_in_the_order_of_its_local_copy(
+    tmp_path: Path, s3: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Keys in UTF-8 byte order are names in code point order: Thai after Latin, capitals
+    # before small letters, "a.txt" before the folder "a/".
+    names = ["ข.txt", "ก.txt", "b.txt", "a.txt", "A.txt", "ä.txt", "x.json", "z/2.txt"]
+    names += ["z/1.txt", "a/9.txt", "ก/ข.txt"]
+    for name in names:
+        s3.pipe_file(f"dumps/paged/{name}", name.encode("utf-8"))
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(name.encode("utf-8"))
+    s3.call_s3("put_object", Bucket="dumps", Key="paged/", Body=b"")  # a console's folder marker
+    asked: list[dict[str, Any]] = []
+    listing = s3.call_s3
+
+    def call_s3(method: str, **kwargs: Any) -> Any:
+        if method == "list_objects_v2":
+            asked.append(kwargs)
+        return listing(method, **kwargs)
+
+    monkeypatch.setattr(s3, "call_s3", call_s3)
+    monkeypatch.setattr(remote, "S3_PAGE", 3)
+    entries = remote.walk("s3://dumps/paged", lambda name: name.endswith(".txt"))
+    first = next(entries)
+    assert (first.url, first.size, len(asked)) == ("s3://dumps/paged/A.txt", 5, 1)
+    rest = [first.url.removeprefix("s3://dumps/paged/")]
+    rest += [e.url.removeprefix("s3://dumps/paged/") for e in entries]
+    local = [Path(i.path).relative_to(tmp_path).as_posix() for i in iter_inputs([tmp_path])]
+    assert rest == local == [
+        "A.txt", "a.txt", "b.txt", "ä.txt", "ก.txt", "ข.txt", "a/9.txt", "z/1.txt", "z/2.txt",
+        "ก/ข.txt",
+    ]  # fmt: skip
+    # The folder: its marker, 7 objects and 3 subfolders, 3 a page: 4 requests; then one
+    # for each subfolder. None left in the client's cache of listings.
+    assert [a["Prefix"] for a in asked] == ["paged/"] * 4 + ["paged/a/", "paged/z/", "paged/ก/"]
+    assert {a["MaxKeys"] for a in asked} == {3}
+    assert list(s3.dircache) == []
+
+
 def test_an_s3_object_rewritten_to_the_same_size_is_parsed_again(tmp_path: Path, s3: Any) -> None:
     out = tmp_path / "out"
     s3.pipe_file(
