@@ -462,7 +462,10 @@ def flatness(results: list[RunResult]) -> list[str]:
     and the marginal cost between consecutive corpora, ``(seconds_b - seconds_a) /
     (docs_b - docs_a)``: what one more document costs, with the run's fixed cost (start-up,
     the last commit) cancelled out. The fixed cost is what is left of the smallest run at
-    that marginal cost: ``seconds_a - docs_a * marginal``.
+    that marginal cost: ``seconds_a - docs_a * marginal``. Last, the CPU milliseconds per
+    document (the converter and its workers) of the smallest corpus against the largest:
+    what a document costs in processor time, which the serial start-up of a run weighs on
+    less than on the wall time (one core busy while the other waits).
     """
     by_jobs: dict[int, list[RunResult]] = {}
     for r in sorted(results, key=lambda r: (r.jobs, r.docs)):
@@ -476,9 +479,10 @@ def flatness(results: list[RunResult]) -> list[str]:
         + " | ".join(f"{n:,}" for n in sizes)
         + f" | {sizes[0]:,} against {sizes[-1]:,} | "
         + " | ".join(f"marginal {a:,} -> {b:,}" for a, b in pairs)
-        + f" | fixed cost s ({sizes[0]:,} -> {sizes[1]:,}) |"
+        + f" | fixed cost s ({sizes[0]:,} -> {sizes[1]:,})"
+        + f" | CPU ms/doc {sizes[0]:,} / {sizes[-1]:,} | CPU {sizes[0]:,} against {sizes[-1]:,} |"
     )
-    out = [header, "|" + " ---: |" * (len(sizes) + len(pairs) + 3)]
+    out = [header, "|" + " ---: |" * (len(sizes) + len(pairs) + 5)]
     for jobs, rows in by_jobs.items():
         by_size = {r.docs: r for r in rows}
         if set(by_size) != set(sizes):
@@ -490,6 +494,8 @@ def flatness(results: list[RunResult]) -> list[str]:
         cells += [f"{m:.2f}" for m in marginal]
         first = by_size[sizes[0]]
         cells.append(f"{first.seconds - first.docs * marginal[0] / 1000:.2f}")
+        cpu = [1000 * by_size[n].cpu_seconds / n for n in (sizes[0], sizes[-1])]
+        cells += [f"{cpu[0]:.2f} / {cpu[1]:.2f}", f"{100 * (cpu[0] / cpu[1] - 1):+.0f} %"]
         out.append(f"| {jobs} | " + " | ".join(cells) + " |")
     return out
 
@@ -542,7 +548,7 @@ def render(
             "Cost per document by corpus size (wall ms per document; marginal: between two "
             "corpora, what one more document costs, the fixed cost of a run cancelled out; "
             "fixed cost: what the smallest run spent beyond its documents at that marginal "
-            "cost):",
+            "cost; CPU: the processor time of the converter and its workers per document):",
             "",
             *table,
         ]

@@ -48,15 +48,23 @@ def is_url(given: str) -> bool:
 
 
 def _filesystem(url: str) -> tuple[Any, str]:
-    """The fsspec filesystem of ``url`` and the path in it; OSError when there is none."""
-    if "::" in url:
+    """The fsspec filesystem of ``url`` and the path in it; OSError when there is none.
+
+    A chain is ``::`` before the ``://`` that ends the protocol; after it, ``::`` is part
+    of a key, which fsspec's ``url_to_fs`` would split into a chain all the same: the
+    filesystem is built from the one protocol, as ``url_to_fs`` does for a plain URL.
+    """
+    scheme = url.partition("://")[0]
+    if "::" in scheme:
         raise OSError(f"{url}: chained URLs are not inputs; name one store's URL")
     try:
-        import fsspec.core  # noqa: PLC0415 - loaded only when an input is a URL
+        import fsspec  # noqa: PLC0415 - loaded only when an input is a URL
     except ImportError:
         raise OSError(f"{url}: URLs need fsspec: pip install 'kpi_extract[remote]'") from None
     try:
-        return fsspec.core.url_to_fs(url)  # type: ignore[no-any-return]
+        kind = fsspec.get_filesystem_class(scheme)
+        options = kind._get_kwargs_from_urls(url)  # what url_to_fs asks an implementation
+        return fsspec.filesystem(scheme, **options), kind._strip_protocol(url)
     except (ImportError, ValueError) as exc:  # an unknown protocol, a missing implementation
         raise OSError(f"{url}: {exc}") from None
 
@@ -184,38 +192,43 @@ def walk(root: str, matches: Callable[[str], object]) -> Iterator[Entry]:
         for page in _pages(fs, folder, root):
             files: list[Entry] = []
             for info in page:
-                name = str(info["name"]).rstrip("/")
-                if name == folder or info.get("islink"):
-                    continue  # a store may list a folder's marker; links are not followed
-                base = name.rsplit("/", 1)[-1]
+                if info.get("islink"):
+                    continue  # links are not followed
+                name = str(info["name"])
+                base = name.rstrip("/").rsplit("/", 1)[-1]
                 if info.get("type") == "directory":
                     subfolders.append(name)
                 elif matches(base) or base.lower().endswith(".zip"):
                     files.append(_entry(fs, info))
             yield from sorted(files)
-        folders.extend(sorted(subfolders, reverse=True))
+        # By name, as a local folder's subfolders, whatever slashes end them.
+        folders.extend(sorted(subfolders, key=lambda name: name.rstrip("/"), reverse=True))
 
 
 def _pages(fs: Any, folder: str, root: str) -> Iterator[list[dict[str, Any]]]:
-    """The entries of ``folder`` as fsspec lists them, in pages in name order.
+    """The entries of ``folder`` as fsspec lists them, in pages in name order, but itself.
 
     S3 (s3fs, not version-aware) is asked a page at a time, ``list_objects_v2`` through
     the client's retrying ``call_s3``: S3 returns keys in the order of their UTF-8 bytes,
-    which is the order of Python's strings, page after page. Other stores' folders come
-    whole, as their client lists them (``ls``), then leave its cache.
+    which is the order of Python's strings, page after page. A subfolder is named by its
+    prefix, slash included: ``a//b.txt`` is in the folder ``a/`` then ``a//``, where a
+    name stripped of its slashes would be ``a`` again, and the object lost. Other stores'
+    folders come whole, as their client lists them (``ls``), then leave its cache.
     """
     if not callable(getattr(fs, "call_s3", None)) or getattr(fs, "version_aware", True):
         page: list[dict[str, Any]] = _asked(root, lambda: fs.ls(folder, detail=True))
         fs.invalidate_cache(folder)  # s3fs, gcsfs would keep every folder's listing
-        yield page
+        yield [info for info in page if str(info["name"]).rstrip("/") != folder.rstrip("/")]
         return
-    bucket, key, _ = fs.split_path(folder)
-    request = {"Bucket": bucket, "Prefix": f"{key}/" if key else "", "Delimiter": "/"}
+    bucket, _, key = folder.partition("/")
+    prefix = key if not key or key.endswith("/") else f"{key}/"
+    request = {"Bucket": bucket, "Prefix": prefix, "Delimiter": "/"}
     while True:
         answer = _asked(root, lambda: fs.call_s3("list_objects_v2", MaxKeys=S3_PAGE, **request))
-        yield [_s3_folder(bucket, found) for found in answer.get("CommonPrefixes", ())] + [
-            _s3_file(bucket, found) for found in answer.get("Contents", ())
-        ]
+        folders = [_s3_folder(bucket, found) for found in answer.get("CommonPrefixes", ())]
+        # The folder's own marker (an empty object named ``prefix``, as consoles make it).
+        found = [c for c in answer.get("Contents", ()) if c["Key"] != prefix]
+        yield folders + [_s3_file(bucket, c) for c in found]
         if not answer.get("IsTruncated"):
             return
         request["ContinuationToken"] = answer["NextContinuationToken"]

@@ -111,26 +111,29 @@ def test_the_report_derives_rates_from_the_measures() -> None:
     assert "imports included: 0.42 s" in text
 
 
-def _run(docs: int, jobs: int, seconds: float) -> RunResult:
-    return RunResult(docs, docs / 100, jobs, seconds, 2 * seconds, 300.0, 250.0, 0.1)
+def _run(docs: int, jobs: int, seconds: float, cpu: float = 0.0) -> RunResult:
+    return RunResult(docs, docs / 100, jobs, seconds, cpu or 2 * seconds, 300.0, 250.0, 0.1)
 
 
 def test_flatness_separates_the_marginal_cost_from_the_fixed_cost() -> None:
     results = [
-        _run(1_000, 2, 1.6),
-        _run(10_000, 2, 9.7),
-        _run(100_000, 2, 90.7),
+        _run(1_000, 2, 1.6, cpu=2.3),
+        _run(10_000, 2, 9.7, cpu=19.0),
+        _run(100_000, 2, 90.7, cpu=195.0),
         _run(1_000, 1, 3.0),  # no 10,000 or 100,000 run with --jobs 1: no row
     ]
     table = flatness(results)
     assert table[0] == (
         "| jobs | 1,000 | 10,000 | 100,000 | 1,000 against 100,000 "
-        "| marginal 1,000 -> 10,000 | marginal 10,000 -> 100,000 | fixed cost s (1,000 -> 10,000) |"
+        "| marginal 1,000 -> 10,000 | marginal 10,000 -> 100,000 | fixed cost s (1,000 -> 10,000) "
+        "| CPU ms/doc 1,000 / 100,000 | CPU 1,000 against 100,000 |"
     )
-    assert table[2:] == ["| 2 | 1.60 | 0.97 | 0.91 | +76 % | 0.90 | 0.90 | 0.70 |"]
+    # CPU: 2.3 s for 1,000 documents, 195 s for 100,000: 2.30 against 1.95 ms, +18 %.
+    row = "| 2 | 1.60 | 0.97 | 0.91 | +76 % | 0.90 | 0.90 | 0.70 | 2.30 / 1.95 | +18 % |"
+    assert table[2:] == [row]
     assert flatness([_run(1_000, 2, 1.6)]) == []
     text = render(results, {"decode": 0.25}, 0.42)
-    assert "| 2 | 1.60 | 0.97 | 0.91 | +76 % | 0.90 | 0.90 | 0.70 |" in text.splitlines()
+    assert row in text.splitlines()
 
 
 def test_peak_memory_by_quarter_of_a_run() -> None:

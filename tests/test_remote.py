@@ -472,6 +472,33 @@ def test_an_s3_folder_is_listed_a_page_at_a_time_in_the_order_of_its_local_copy(
     assert list(s3.dircache) == []
 
 
+def test_s3_keys_that_are_odd_as_paths_are_inputs_all_the_same(tmp_path: Path, s3: Any) -> None:
+    # "x//y.txt" lies in the folder "x/" then "x//" (a name stripped of its slashes would
+    # be "x" again); "::" after the protocol is part of a key, not a chain of stores.
+    keys = ["x//y.txt", "::x.txt", "q?x.txt", "h#1.txt", "a b.txt", "p%20.txt", "ไทย.txt"]
+    data = (SAMPLES / "kpi_detail/b01_crlf_flood.txt").read_bytes()
+    for number, key in enumerate(keys):
+        code = f"5012-{number:04d}".encode()
+        s3.call_s3(
+            "put_object",
+            Bucket="dumps",
+            Key=f"odd-keys/{key}",
+            Body=data.replace(b"5012-0871", code),
+        )
+    out = tmp_path / "out"
+    summary = convert(["s3://dumps/odd-keys"], out, jobs=2)
+    assert (summary.seen, summary.parsed, summary.quarantined) == (7, 7, 0)
+    paths = {r["doc_id"]: r["path"] for r in read_table(out, "documents").to_pylist()}
+    kpis = read_table(out, "kpis").to_pylist()
+    found = {paths[r["doc_id"]].removeprefix("s3://dumps/odd-keys/"): r["kpi_code"] for r in kpis}
+    assert found == {key: f"5012-{number:04d}" for number, key in enumerate(keys)}
+    assert convert(["s3://dumps/odd-keys"], out, jobs=0).skipped == 7
+    (item,) = iter_inputs(["s3://dumps/odd-keys/::x.txt"])
+    assert read_item(item) == data.replace(b"5012-0871", b"5012-0001")
+    with pytest.raises(InputError, match="chained URLs are not inputs"):
+        iter_inputs(["simplecache::s3://dumps/odd-keys"])
+
+
 def test_an_s3_object_rewritten_to_the_same_size_is_parsed_again(tmp_path: Path, s3: Any) -> None:
     out = tmp_path / "out"
     s3.pipe_file(
