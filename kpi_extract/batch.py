@@ -40,7 +40,7 @@ import pyarrow as pa
 from kpi_extract.audit import conflicts
 from kpi_extract.audit.refresh import Pending, refresh_conflicts
 from kpi_extract.distributed import DaskPool
-from kpi_extract.document import Chunk, Outcome, Task, chunk_failed, process_chunk
+from kpi_extract.document import Chunk, Outcome, Reader, Task, chunk_failed, process_chunk
 from kpi_extract.faults import checkpoint
 from kpi_extract.grammar import load_grammars
 from kpi_extract.index import HAS_DATA, Known
@@ -101,6 +101,7 @@ class Options:
     timeout: float = 60.0
     redact_key: bytes | None = None
     dask: str | None = None
+    remote: bool = False  # an input is a URL: workers read their next chunk ahead
 
     @property
     def redaction(self) -> str | None:
@@ -268,14 +269,19 @@ class _Run:
 def _default_jobs(inputs: Sequence[str | Path]) -> int:
     """The cores; twice as many when an input is a URL.
 
-    A worker reading object storage waits for its chunk's reads (one request's latency,
-    all in flight at once) before it parses: another worker parses meanwhile. 6,006
-    documents, two cores, reads answered after 150 ms: 463 docs/s with 2 workers, 677
-    with 4; after 20 ms: 724 and 778; at once (no latency): 876 and 858.
+    A worker reading object storage waits for its first chunk's reads (one request's
+    latency, all in flight at once), and for the next one's when they take longer than it
+    takes to parse a chunk (they are read meanwhile, see :class:`Reader`): another worker
+    parses while one waits. 6,006 documents, two cores, reads answered after 150 ms: 463
+    docs/s with 2 workers, 677 with 4, before chunks were read ahead; with it, 529-670
+    and 561-738 (two runs each: the README's table).
     """
     cores = os.cpu_count() or 1
-    urls = any(isinstance(given, str) and is_url(given) for given in inputs)
-    return 2 * cores if urls else cores
+    return 2 * cores if _remote(inputs) else cores
+
+
+def _remote(inputs: Sequence[str | Path]) -> bool:
+    return any(isinstance(given, str) and is_url(given) for given in inputs)
 
 
 def convert(
@@ -314,6 +320,7 @@ def convert(
         timeout=timeout,
         redact_key=redact_key,
         dask=dask,
+        remote=_remote(inputs),
     )
     store = Store(Path(out))
     with store.locked():
@@ -463,9 +470,13 @@ def parse_in_worker(tasks: list[Task]) -> Chunk:
     path no test takes is still freed, after its chunk: a full collection between chunks
     costs 0.2-0.4 ms, the workers' heap being frozen at the fork (:func:`_fewer_collections`).
     """
-    chunk = process_chunk(tasks)
+    chunk = process_chunk(tasks, _READER)
     gc.collect()
     return chunk
+
+
+#: What reads a worker's chunks (each worker its own, after the fork): see :class:`Reader`.
+_READER: Final = Reader()
 
 
 def _pool(options: Options) -> _ChunkPool:
@@ -478,7 +489,13 @@ def _pool(options: Options) -> _ChunkPool:
             chunk_failed,
             options.timeout,
             split=_one_per_chunk,
+            # A third task in a worker's pipe when its inputs are in storage: as it starts
+            # one, the next is there to be read ahead (with two, the parent sent the next
+            # one only once the result of the one before had come back: 1 chunk in 33
+            # was read ahead). Local files: two, which balances the end of a run better.
+            depth=3 if options.remote else 2,
             initializer=gc.disable,
+            ahead=_READER.ahead if options.remote else None,
         )
     return _InlinePool()
 

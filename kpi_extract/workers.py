@@ -47,17 +47,30 @@ def die_with_parent() -> None:
 
 
 def _serve(
-    conn: Connection, fn: Callable[[Any], Any], initializer: Callable[[], object] | None
+    conn: Connection,
+    fn: Callable[[Any], Any],
+    initializer: Callable[[], object] | None,
+    ahead: Callable[[Any], object] | None,
 ) -> None:
     die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     if initializer is not None:
         initializer()
-    while True:
-        try:
-            task = conn.recv()
-        except EOFError:
-            return
+    queued: deque[Any] = deque()
+    closed = False
+    while queued or not closed:
+        if not queued:
+            try:
+                queued.append(conn.recv())
+            except EOFError:
+                return
+        task = queued.popleft()
+        if ahead is not None and not closed and conn.poll():
+            try:  # the next task is already in the pipe: ``ahead`` prepares it meanwhile
+                queued.append(conn.recv())
+                ahead(queued[-1])
+            except EOFError:  # the parent is done: finish the task in hand
+                closed = True
         conn.send(fn(task))
 
 
@@ -88,7 +101,9 @@ class Pool(Generic[T, R]):
     given less than ``timeout``). A task that fails is given to ``split``, if any: the
     parts it returns (several) run in its place and their results come in its place;
     otherwise its result is ``on_failure(task, reason)``. Each worker calls
-    ``initializer`` first, if given.
+    ``initializer`` first, if given, and ``ahead(task)`` on the task queued behind the
+    one it starts, if that one is in its pipe already (a chunk's objects in storage are
+    read meanwhile): a task's time still starts when the task before it ends.
     """
 
     def __init__(
@@ -101,9 +116,11 @@ class Pool(Generic[T, R]):
         depth: int = 2,
         split: Callable[[T], list[T]] | None = None,
         initializer: Callable[[], object] | None = None,
+        ahead: Callable[[T], object] | None = None,
     ) -> None:
         self.fn = fn
         self.initializer = initializer
+        self.ahead = ahead
         self.on_failure = on_failure
         self.timeout = timeout
         self.depth = max(1, depth)
@@ -117,7 +134,7 @@ class Pool(Generic[T, R]):
 
     def _spawn(self) -> _Worker:
         parent, child = _CONTEXT.Pipe()
-        args = (child, self.fn, self.initializer)
+        args = (child, self.fn, self.initializer, self.ahead)
         process = _CONTEXT.Process(target=_serve, args=args, daemon=True)
         process.start()
         child.close()

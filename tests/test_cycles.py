@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from kpi_extract import batch
-from kpi_extract.document import Chunk, Task
+from kpi_extract.document import Chunk, Reader, Task
 from kpi_extract.workers import Pool
 
 from .conftest import SAMPLES, run_fresh
@@ -92,7 +92,7 @@ class _Node:
 def test_a_worker_frees_the_cycles_of_a_chunk_after_it(monkeypatch: pytest.MonkeyPatch) -> None:
     left: list[weakref.ref[_Node]] = []
 
-    def cyclic(tasks: list[Task]) -> Chunk:
+    def cyclic(tasks: list[Task], reader: Reader | None = None) -> Chunk:
         left.append(weakref.ref(_Node()))  # only the collector can free it
         return Chunk()
 

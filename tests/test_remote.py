@@ -23,9 +23,10 @@ import pytest
 from fsspec.asyn import AsyncFileSystem
 from fsspec.implementations.memory import MemoryFileSystem
 
-from kpi_extract import remote
+from kpi_extract import batch, remote
 from kpi_extract.batch import _default_jobs, convert
 from kpi_extract.cli import main
+from kpi_extract.document import Chunk, Reader, Task, process_chunk
 from kpi_extract.inputs import InputError, item_at, iter_inputs, read_item
 from kpi_extract.store import read_table
 from tests.conftest import SAMPLES
@@ -318,6 +319,7 @@ class SlowBucket(AsyncFileSystem):  # type: ignore[misc]  # fsspec has no type h
     protocol = "slow"
     files: ClassVar[dict[str, bytes]] = {}
     latency: ClassVar[float] = 0.0
+    log: ClassVar[str] = ""  # a file each read is noted in, from whichever process reads
     in_flight: ClassVar[int] = 0
     most_in_flight: ClassVar[int] = 0
 
@@ -346,6 +348,9 @@ class SlowBucket(AsyncFileSystem):  # type: ignore[misc]  # fsspec has no type h
         self, path: str, start: int | None = None, end: int | None = None, **kwargs: Any
     ) -> bytes:
         cls = type(self)
+        if cls.log:
+            with open(cls.log, "a", encoding="utf-8") as log:
+                log.write(f"read {self._strip_protocol(path)}\n")
         cls.in_flight += 1
         cls.most_in_flight = max(cls.most_in_flight, cls.in_flight)
         try:
@@ -373,6 +378,40 @@ def test_a_worker_reads_its_chunks_objects_together(tmp_path: Path) -> None:
     summary = convert(["slow://dumps"], tmp_path / "out", jobs=0)
     assert (summary.parsed, summary.records) == (13, 15)
     assert SlowBucket.most_in_flight == 13
+
+
+def test_a_worker_reads_its_next_chunk_while_it_parses_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 325 documents, 6 chunks, one worker: the reads of a chunk are in flight while the
+    # chunk before it is parsed (noted in one file by the worker, in the order they came).
+    fill_slow_bucket(copies=25, latency=0.05)
+    log = tmp_path / "events"
+    monkeypatch.setattr(SlowBucket, "log", str(log))
+
+    def noted(tasks: list[Task], reader: Reader | None = None) -> Chunk:
+        chunk = process_chunk(tasks, reader)
+        with log.open("a", encoding="utf-8") as out:
+            out.write(
+                "parsed " + " ".join(t.item.path.removeprefix("slow://") for t in tasks) + "\n"
+            )
+        return chunk
+
+    monkeypatch.setattr(batch, "process_chunk", noted)
+    summary = convert(["slow://dumps"], tmp_path / "out", jobs=1)
+    assert (summary.parsed, summary.quarantined) == (325, 0)
+    events = [line.split(" ", 1) for line in log.read_text(encoding="utf-8").splitlines()]
+    parsed = [(at, paths.split()) for at, (what, paths) in enumerate(events) if what == "parsed"]
+    assert [len(paths) for _, paths in parsed] == [64, 64, 64, 64, 64, 5]
+    first_read = {
+        path: at for at, (what, path) in reversed(list(enumerate(events))) if what == "read"
+    }
+    ahead = [
+        min(first_read[path] for path in paths) < parsed[number - 1][0]
+        for number, (_, paths) in enumerate(parsed[1:], start=1)
+    ]
+    # The second chunk may come after the first began: each one after it is read ahead.
+    assert ahead[1:] == [True] * 4
 
 
 # -- S3 itself: s3fs against moto's S3 server on this machine --------------------------
