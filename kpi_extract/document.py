@@ -243,7 +243,10 @@ class Reader:
             return
         if self.thread is None:  # started in the worker, which forks without threads
             self.thread = ThreadPoolExecutor(1, thread_name_prefix="kpi-read-ahead")
-        reads = self.thread.submit(read_remote, items, MAX_DOCUMENT_BYTES)
+        try:
+            reads = self.thread.submit(read_remote, items, MAX_DOCUMENT_BYTES)
+        except RuntimeError:  # no thread to be had (a process limit): read when parsed
+            return
         self.pending[id(tasks)] = (tasks, reads)
 
     def take(self, tasks: list[Task]) -> _Fetched:

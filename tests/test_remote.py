@@ -14,6 +14,7 @@ import json
 import os
 import zipfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from io import BytesIO
 from pathlib import Path
 from typing import Any, ClassVar
@@ -412,6 +413,29 @@ def test_a_worker_reads_its_next_chunk_while_it_parses_one(
     ]
     # The second chunk may come after the first began: each one after it is read ahead.
     assert ahead[1:] == [True] * 4
+
+
+def test_only_objects_in_storage_are_read_ahead_and_without_a_thread_they_are_read_as_parsed(
+    tmp_path: Path, bucket: type[_Bucket], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fsspec.filesystem("bucket").pipe_file("/root/a.txt", b"stored")
+    (local := tmp_path / "a.txt").write_bytes(b"local")
+    stored = [Task(item, None, None, None) for item in iter_inputs(["bucket://root"])]
+    files = [Task(item, None, None, None) for item in iter_inputs([local])]
+    reader = Reader()
+    reader.ahead(files)  # a local file is read as it is parsed: no thread, nothing pending
+    assert (reader.thread, reader.pending, reader.take(files)) == (None, {}, [None])
+    reader.ahead(stored)
+    assert list(reader.pending) == [id(stored)]
+    assert reader.take(stored) == [b"stored"]
+    assert (reader.pending, bucket.reads) == ({}, ["/root/a.txt"])
+
+    def no_thread(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(ThreadPoolExecutor, "submit", no_thread)
+    reader.ahead(stored)  # read when the chunk is parsed, as before reading ahead was
+    assert (reader.pending, reader.take(stored)) == ({}, [b"stored"])
 
 
 # -- S3 itself: s3fs against moto's S3 server on this machine --------------------------
