@@ -12,6 +12,8 @@ import asyncio
 import datetime as dt
 import json
 import os
+import subprocess
+import sys
 import zipfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -560,6 +562,22 @@ def test_s3_keys_that_are_odd_as_paths_are_inputs_all_the_same(tmp_path: Path, s
     assert read_item(item) == data.replace(b"5012-0871", b"5012-0001")
     with pytest.raises(InputError, match="chained URLs are not inputs"):
         iter_inputs(["simplecache::s3://dumps/odd-keys"])
+
+
+def test_the_command_line_converts_a_bucket_without_numpy_or_pandas(
+    tmp_path: Path, s3: Any
+) -> None:
+    # The command line refuses numpy and pandas (kpi_extract.lean): s3fs and its client must
+    # do without them. The endpoint reaches the process through FSSPEC_S3_ENDPOINT_URL.
+    argv = ["convert", "s3://dumps/2567", "--out", str(tmp_path / "out"), "--jobs", "2"]
+    probe = "import sys; from kpi_extract.cli import main\n"
+    probe += f"codes = main({argv!r}), main({argv!r})\n"
+    probe += "print(*codes, 'pandas' in sys.modules, 'numpy' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    lines = done.stdout.splitlines()
+    assert lines[-1].split() == ["0", "0", "False", "False"]
+    assert "files seen 13, parsed 13, records 15, quarantined 0," in lines[0]
+    assert "files seen 13, parsed 0, records 0, quarantined 0, unchanged-skipped 13," in lines[1]
 
 
 def test_an_s3_object_rewritten_to_the_same_size_is_parsed_again(tmp_path: Path, s3: Any) -> None:
