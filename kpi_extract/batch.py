@@ -44,7 +44,7 @@ from kpi_extract.document import Chunk, Outcome, Reader, Task, chunk_failed, pro
 from kpi_extract.faults import checkpoint
 from kpi_extract.grammar import load_grammars
 from kpi_extract.index import HAS_DATA, Known
-from kpi_extract.inputs import InputItem, item_at, iter_inputs
+from kpi_extract.inputs import InputItem, item_at, iter_inputs, keep_archives_open
 from kpi_extract.redact import fingerprint
 from kpi_extract.remote import is_url
 from kpi_extract.rows import Row
@@ -475,6 +475,15 @@ def parse_in_worker(tasks: list[Task]) -> Chunk:
     return chunk
 
 
+def _start_worker() -> None:
+    """How a worker starts: the collector off, archives kept open from chunk to chunk.
+
+    See :func:`parse_in_worker` and :func:`~kpi_extract.inputs.keep_archives_open`.
+    """
+    gc.disable()
+    keep_archives_open()
+
+
 #: What reads a worker's chunks (each worker its own, after the fork): see :class:`Reader`.
 _READER: Final = Reader()
 
@@ -494,7 +503,7 @@ def _pool(options: Options) -> _ChunkPool:
             # one only once the result of the one before had come back: 1 chunk in 33
             # was read ahead). Local files: two, which balances the end of a run better.
             depth=3 if options.remote else 2,
-            initializer=gc.disable,
+            initializer=_start_worker,
             ahead=_READER.ahead if options.remote else None,
         )
     return _InlinePool()

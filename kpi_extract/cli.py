@@ -14,7 +14,7 @@ from typing import NoReturn
 
 from kpi_extract import __version__
 from kpi_extract.errors import DatasetLockedError, KpiExtractError, OutputError
-from kpi_extract.inputs import InputError, iter_inputs, read_item
+from kpi_extract.inputs import InputError, archives_kept_open, iter_inputs, read_item
 from kpi_extract.remote import is_url
 
 # Each command imports what it needs when it runs (hence the PLC0415 exemptions below):
@@ -64,11 +64,12 @@ def _read_all(inputs: Sequence[str]) -> Iterator[tuple[str, bytes | OSError]]:
         except OSError as exc:  # a bucket or prefix that cannot be looked at
             yield name, exc
             continue
-        for source, read in dumps:
-            try:
-                yield source, read()
-            except OSError as exc:  # a file gone, a folder named as a file...
-                yield source, exc
+        with archives_kept_open():  # a .zip object's directory read once, not once a member
+            for source, read in dumps:
+                try:
+                    yield source, read()
+                except OSError as exc:  # a file gone, a folder named as a file...
+                    yield source, exc
 
 
 def _cmd_report(args: argparse.Namespace) -> int:

@@ -21,7 +21,7 @@ from kpi_extract.audit import audit_tables
 from kpi_extract.errors import DecodeError, KpiExtractError, LayoutError
 from kpi_extract.faults import crash_on
 from kpi_extract.grammar import load_grammars
-from kpi_extract.inputs import InputItem, read_item, read_remote
+from kpi_extract.inputs import InputItem, archives_kept_open, read_item, read_remote
 from kpi_extract.parse import document_id, parse_bytes
 from kpi_extract.redact import fingerprint, redact_rows
 from kpi_extract.remote import is_url
@@ -264,7 +264,8 @@ def process_chunk(tasks: list[Task], reader: Reader | None = None) -> Chunk:
     chunk before (see :class:`Reader`).
     """
     fetched = (reader or Reader()).take(tasks)
-    outcomes = [process_task(task, data) for task, data in zip(tasks, fetched, strict=True)]
+    with archives_kept_open():  # the members of an archive, consecutive, read from it open
+        outcomes = [process_task(task, data) for task, data in zip(tasks, fetched, strict=True)]
     chunk = Chunk(outcomes)
     names = dict.fromkeys(name for o in outcomes for name in o.rows.tables)
     for name in names:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from kpi_extract import batch
+from kpi_extract import batch, inputs
 from kpi_extract.document import Chunk, Reader, Task
 from kpi_extract.workers import Pool
 
@@ -111,7 +111,16 @@ def test_workers_start_with_the_collector_off() -> None:
     pool = batch._pool(batch.Options(jobs=1))
     assert isinstance(pool, Pool)
     try:
-        assert pool.initializer is gc.disable
+        assert pool.initializer is batch._start_worker
         assert pool.fn is batch.parse_in_worker
     finally:
         pool.close()
+    was_enabled = gc.isenabled()
+    try:
+        batch._start_worker()
+        # And with the archive of the members it reads kept open (tests/test_inputs.py).
+        assert not gc.isenabled() and inputs._KEPT.archive is not None
+    finally:
+        inputs._KEPT.archive = None
+        if was_enabled:
+            gc.enable()

@@ -5,10 +5,12 @@ from __future__ import annotations
 import tracemalloc
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from kpi_extract.inputs import InputItem, item_at, iter_inputs, read_item
+from kpi_extract import inputs
+from kpi_extract.inputs import InputItem, archives_kept_open, item_at, iter_inputs, read_item
 
 
 def _names(root: Path, pattern: str = "*.txt") -> list[str]:
@@ -125,3 +127,49 @@ def test_a_member_that_cannot_be_read_raises_oserror_whatever_the_reason(tmp_pat
     archive.write_bytes(archive.read_bytes()[:40])  # damaged since it was listed
     with pytest.raises(OSError, match=r"pack\.zip!a\.txt: BadZipFile"):
         read_item(first)
+
+
+def test_an_archive_stays_open_from_one_member_to_the_next_while_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("a", "b"):
+        with zipfile.ZipFile(tmp_path / f"{name}.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+            for n in range(3):
+                zf.writestr(f"{n}.txt", f"{name}{n}")
+    items = list(iter_inputs([tmp_path]))
+    opened: list[str] = []
+    open_archive = inputs._open_archive
+
+    def counted(archive: str) -> Any:
+        opened.append(Path(archive).name)
+        return open_archive(archive)
+
+    monkeypatch.setattr(inputs, "_open_archive", counted)
+    assert [read_item(item) for item in items[:2]] == [b"a0", b"a1"]
+    assert opened == ["a.zip", "a.zip"]  # outside the block: opened for each member
+    opened.clear()
+    with archives_kept_open():
+        # Opening an archive reads its whole directory: once per member, converting an
+        # archive took time growing with the square of its members.
+        assert [read_item(item) for item in items] == [b"a0", b"a1", b"a2", b"b0", b"b1", b"b2"]
+        assert opened == ["a.zip", "b.zip"]
+        kept: Any = inputs._KEPT.archive.zf
+        with archives_kept_open():  # within another block: the outer one keeps
+            assert read_item(items[3]) == b"b0"
+        assert opened == ["a.zip", "b.zip"] and kept.fp is not None
+        # Rewritten since it was opened (another size): opened again, the new bytes read.
+        with zipfile.ZipFile(tmp_path / "b.zip", "w") as zf:
+            zf.writestr("0.txt", "rewritten")
+        assert read_item(InputItem(items[3].path, 9, 0, str(tmp_path / "b.zip"), "0.txt")) == (
+            b"rewritten"
+        )
+        assert opened == ["a.zip", "b.zip", "b.zip"]
+        # A member that fails closes what it was read from: the next member opens it anew.
+        with pytest.raises(OSError, match=r"b\.zip!1\.txt: KeyError"):
+            read_item(items[4])
+        assert inputs._KEPT.archive.zf is None
+        assert read_item(items[0]) == b"a0"
+        assert opened == ["a.zip", "b.zip", "b.zip", "a.zip"]
+        kept = inputs._KEPT.archive.zf
+    assert kept.fp is None  # closed with the block
+    assert getattr(inputs._KEPT, "archive", None) is None
