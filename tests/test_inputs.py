@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tracemalloc
 import zipfile
 from pathlib import Path
@@ -10,7 +11,9 @@ from typing import Any
 import pytest
 
 from kpi_extract import inputs
+from kpi_extract.batch import convert
 from kpi_extract.inputs import InputItem, archives_kept_open, item_at, iter_inputs, read_item
+from tests.conftest import SAMPLES
 
 
 def _names(root: Path, pattern: str = "*.txt") -> list[str]:
@@ -173,3 +176,29 @@ def test_an_archive_stays_open_from_one_member_to_the_next_while_kept(
         kept = inputs._KEPT.archive.zf
     assert kept.fp is None  # closed with the block
     assert getattr(inputs._KEPT, "archive", None) is None
+
+
+def test_converting_an_archive_reads_its_directory_once_per_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 200 members, 4 chunks, two workers: the listing opens the archive once, and each
+    # worker once for all the members it reads (the log is appended to by each process).
+    sample = sorted(SAMPLES.rglob("*.txt"))[0].read_bytes()
+    archive = tmp_path / "year.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        for n in range(200):
+            zf.writestr(f"dumps/{n:03d}.txt", sample + f"\n{n}\n".encode())
+    log = tmp_path / "opened"
+    open_archive = inputs._open_archive
+
+    def noted(path: str) -> Any:
+        with log.open("a", encoding="utf-8") as out:
+            out.write(f"{os.getpid()}\n")
+        return open_archive(path)
+
+    monkeypatch.setattr(inputs, "_open_archive", noted)
+    summary = convert([archive], tmp_path / "out", jobs=2)
+    assert (summary.seen, summary.parsed, summary.quarantined) == (200, 200, 0)
+    opened = log.read_text(encoding="utf-8").split()
+    assert opened.count(str(os.getpid())) == 1  # the listing
+    assert len(opened) == 3 and len(set(opened)) == 3  # and each worker once
