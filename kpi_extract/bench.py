@@ -24,6 +24,7 @@ import sys
 import tempfile
 import threading
 import time
+import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Final
@@ -237,6 +238,47 @@ def timed_increments(
         seconds.append(measure.seconds)
         peak = max(peak, measure.peak_rss_mb)
     return IncrementResult(docs, new, jobs, seconds, peak)
+
+
+@dataclass
+class ArchiveResult:
+    """A corpus of ``docs`` documents converted from one ``.zip`` archive, one run.
+
+    Beside the same corpus converted as a folder (``folder_seconds``, the median of its
+    runs in this bench): an archive must cost what its members would as files (a member
+    read by opening the archive again made it quadratic in its members).
+    """
+
+    docs: int
+    jobs: int
+    seconds: float
+    cpu_seconds: float
+    peak_rss_mb: float
+    folder_seconds: float
+
+
+def _archive_of(work: Path, corpus: Path) -> Path:
+    """``corpus``'s dumps as one deflated ``.zip`` in ``work``, made once and kept."""
+    archive = work / f"{corpus.name}.zip"
+    if not archive.exists():
+        partial = archive.with_name(archive.name + ".partial")
+        with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as zf:
+            for path in synth.corpus_files(corpus):
+                zf.write(path, path.relative_to(corpus).as_posix())
+        partial.rename(archive)
+    return archive
+
+
+def timed_archive(
+    work: Path, corpus: Path, docs: int, jobs: int, folder_seconds: float
+) -> ArchiveResult:
+    """Convert ``corpus`` made one archive, timed and sampled (see :class:`ArchiveResult`)."""
+    out = work / f"out-{docs}-zip"
+    measure = _timed_convert(_archive_of(work, corpus), out, jobs)
+    shutil.rmtree(out, ignore_errors=True)
+    return ArchiveResult(
+        docs, jobs, measure.seconds, measure.cpu_seconds, measure.peak_rss_mb, folder_seconds
+    )
 
 
 def _timed_cli(*args: str) -> _Measure:
@@ -455,6 +497,10 @@ def _corpus(work: Path, size: int, seed: int) -> tuple[Path, int]:
     return corpus, int(marker.read_text())
 
 
+#: The corpus also converted as one ``.zip`` archive (:func:`timed_archive`).
+ARCHIVE_DOCS: Final = 10_000
+
+
 def flatness(results: list[RunResult]) -> list[str]:
     """How the cost per document moves with the corpus's size, one row per ``--jobs``.
 
@@ -508,6 +554,7 @@ def render(
     audits: tuple[AuditResult, ...] = (),
     *,
     increments: tuple[IncrementResult, ...] = (),
+    archive: ArchiveResult | None = None,
 ) -> str:
     """The results as the Markdown of ``benchmarks.md``; ``probes``: at the start, the end."""
     out = [
@@ -585,6 +632,16 @@ def render(
             f"{' / '.join(f'{s:.2f}' for s in i.seconds)} | {i.peak_rss_mb:.0f} |"
             for i in increments
         ]
+    if archive is not None:
+        out += [
+            "",
+            f"The {archive.docs:,}-document corpus as one `.zip` archive, `--jobs "
+            f"{archive.jobs}`, one run: {archive.seconds:.1f} s "
+            f"({archive.docs / archive.seconds:.0f} docs/s, "
+            f"{1000 * archive.cpu_seconds / archive.docs:.2f} ms of CPU per document, peak "
+            f"RSS {archive.peak_rss_mb:.0f} MB); as a folder: {archive.folder_seconds:.1f} s "
+            f"({archive.seconds / archive.folder_seconds - 1:+.0%}).",
+        ]
     out += ["", "Per stage, one process, milliseconds per document:", ""]
     out.append("| " + " | ".join(stage_ms) + " | total |")
     out.append("|" + " ---: |" * (len(stage_ms) + 1))
@@ -618,12 +675,13 @@ def main(argv: list[str] | None = None) -> int:
     args.work.mkdir(parents=True, exist_ok=True)
     compileall.compile_dir(ROOT / "kpi_extract", quiet=1)
     results, audits, increments = [], [], []
+    jobs_list = [int(j) for j in args.jobs.split(",")]
     first_probe = speed_probe()
     for size in (int(s) for s in args.sizes.split(",")):
         corpus, written = _corpus(args.work, size, args.seed)
         floor_s = floor(corpus)
         repeats = args.repeat if size <= args.repeat_up_to else 1
-        for jobs in (int(j) for j in args.jobs.split(",")):
+        for jobs in jobs_list:
             out = args.work / f"out-{size}-{jobs}"
             probe = speed_probe()
             r = measure_runs(
@@ -658,16 +716,31 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
         shutil.rmtree(args.work / f"out-{size}-1", ignore_errors=True)
+    archive = None
+    zipped = [r for r in results if r.docs == ARCHIVE_DOCS and r.jobs == max(jobs_list)]
+    if zipped:
+        corpus = _corpus(args.work, ARCHIVE_DOCS, args.seed)[0]
+        archive = timed_archive(args.work, corpus, ARCHIVE_DOCS, zipped[0].jobs, zipped[0].seconds)
+        print(f"{ARCHIVE_DOCS} docs as one .zip: {archive.seconds:.1f} s", flush=True)
     first_corpus = _corpus(args.work, int(args.sizes.split(",")[0]), args.seed)[0]
     stage_ms = stages(first_corpus)
     start_s = startup(synth.corpus_files(first_corpus)[0])
     probes = (first_probe, speed_probe())
-    page = render(results, stage_ms, start_s, probes, tuple(audits), increments=tuple(increments))
+    page = render(
+        results,
+        stage_ms,
+        start_s,
+        probes,
+        tuple(audits),
+        increments=tuple(increments),
+        archive=archive,
+    )
     args.results.write_text(page, encoding="utf-8")
     data = {
         "results": [asdict(r) for r in results],
         "audits": [asdict(a) for a in audits],
         "increments": [asdict(i) for i in increments],
+        "archive": None if archive is None else asdict(archive),
         "stages_ms": stage_ms,
         "startup_s": start_s,
         "probes_ms": probes,

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 import subprocess
+import zipfile
 from pathlib import Path
 
 import pytest
 
+from kpi_extract import synth
 from kpi_extract.bench import (
+    ArchiveResult,
     AuditResult,
     IncrementResult,
     RunResult,
@@ -23,6 +26,7 @@ from kpi_extract.bench import (
     render,
     speed_probe,
     stages,
+    timed_archive,
     timed_audit,
     timed_increments,
 )
@@ -46,6 +50,28 @@ def test_a_timed_convert_reports_wall_cpu_and_memory(tmp_path: Path) -> None:
     assert measure.seconds > 0 and measure.cpu_seconds > 0
     assert measure.peak_pss_mb <= measure.peak_rss_mb + 1
     assert measure.peak_rss_mb > 20
+
+
+@needs_proc
+def test_a_corpus_is_converted_as_one_archive_beside_its_folder(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus-30-seed4"
+    synth.write_corpus(30, corpus, seed=4)
+    result = timed_archive(tmp_path, corpus, 30, 2, folder_seconds=2.0)
+    with zipfile.ZipFile(tmp_path / "corpus-30-seed4.zip") as zf:
+        members = sorted(zf.namelist())
+    files = [p.relative_to(corpus).as_posix() for p in synth.corpus_files(corpus)]
+    assert members == files and len(files) == 30  # the dumps, not their truth files
+    assert (result.docs, result.jobs, result.folder_seconds) == (30, 2, 2.0)
+    assert result.seconds > 0 and result.cpu_seconds > 0 and result.peak_rss_mb > 20
+    assert not (tmp_path / "out-30-zip").exists()
+    text = render(
+        [], {"decode": 0.25}, 0.42, archive=ArchiveResult(10_000, 2, 12.5, 25.0, 390, 10.0)
+    )
+    line = (
+        "The 10,000-document corpus as one `.zip` archive, `--jobs 2`, one run: 12.5 s (800 "
+        "docs/s, 2.50 ms of CPU per document, peak RSS 390 MB); as a folder: 10.0 s (+25%)."
+    )
+    assert line in text.splitlines()
 
 
 @needs_proc
