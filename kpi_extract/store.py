@@ -372,7 +372,10 @@ class Transaction:
         #: Called by a commit once the new generation is built, before it becomes visible.
         self.before_publish: Callable[[], object] | None = None
         self.replaced: set[str] = set()  # tables whose committed parts are all dropped
-        self.fresh: set[str] = set()  # parts written by this run: never filtered
+        self.fresh: set[str] = set()  # parts written by this run: filtered only by the below
+        # Keys whose rows this run committed before, to drop at its next commit: see
+        # remove_written.
+        self.removals_written: dict[str, set[str]] = {name: set() for name in TABLES}
         self.sequence = 0
         self.growing: dict[str, _Part] = {}  # partition folder -> its part, until the commit
         self.writing: dict[str, _Part] = {}  # growing parts with a file open, by last write
@@ -480,6 +483,14 @@ class Transaction:
         for year in years:
             self.removals_in[name].setdefault(_partition(year), set()).update(keys)
 
+    def remove_written(self, name: str, keys: set[str]) -> None:
+        """Delete, at the next commit, the rows with these keys that this run committed.
+
+        For an input applied again in the run: its first rows are outdated. Rows staged
+        since the last commit stay: commit first what the rows to replace are in.
+        """
+        self.removals_written[name] |= keys
+
     def watch(self, name: str, column: str, limit: int) -> None:
         """Keep, from now on, the values of ``column`` in the rows of ``name`` that change.
 
@@ -538,6 +549,7 @@ class Transaction:
         manifest = store.manifest()
         changes = any(self.staged.values()) or any(self.removals.values())
         changes = changes or bool(self.replaced) or any(self.removals_in.values())
+        changes = changes or any(self.removals_written.values())
         if base is not None and not changes:
             return int(manifest["generation"])  # nothing changed: no new generation
         store.generations.mkdir(parents=True, exist_ok=True)
@@ -577,6 +589,7 @@ class Transaction:
         checkpoint("pointed")
         self.removals = {name: set() for name in TABLES}
         self.removals_in = {name: {} for name in TABLES}
+        self.removals_written = {name: set() for name in TABLES}
         self.replaced = set()
         return number
 
@@ -585,8 +598,11 @@ class Transaction:
         target = tmp / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         folder = Path(relative).parent.name
-        removals = self.removals[name] | self.removals_in[name].get(folder, set())
-        if removals and relative not in self.fresh:
+        if relative in self.fresh:  # committed by this run: only what it applied again
+            removals = self.removals_written[name]
+        else:
+            removals = self.removals[name] | self.removals_in[name].get(folder, set())
+        if removals:
             keys = read_parts([source], name, [key]).column(key)
             value_set = pa.array(sorted(removals), pa.string())
             hit = pc.is_in(keys, value_set=value_set)

@@ -528,3 +528,81 @@ def test_which_copy_comes_to_hold_orphaned_rows_does_not_depend_on_the_batches(
         ("d.txt", "duplicate", holder),
     ]
     assert [p["source"] for p in read_table(out, "projects").to_pylist()] == [holder]
+
+
+@pytest.mark.parametrize(("jobs", "batch_size"), [(0, 500), (0, 1), (2, 1)])
+def test_an_input_applied_before_its_content_lost_its_owner_keeps_one_documents_row(
+    tmp_path: Path, jobs: int, batch_size: int
+) -> None:
+    # a.txt, new, is a duplicate of z.txt when it is applied; z.txt, listed after it,
+    # changed: a.txt is parsed again after the inputs and holds the rows. Its first row
+    # (a duplicate of z.txt, which no longer holds that content) stayed beside the new one.
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    copy = (SAMPLES / "project_progress" / "c02_table_only_thai_digits.txt").read_bytes()
+    (inputs / "z.txt").write_bytes(copy)
+    out = tmp_path / "out"
+    convert([inputs], out, jobs=jobs, batch_size=batch_size)
+    (inputs / "a.txt").write_bytes(copy)
+    (inputs / "z.txt").write_bytes((SAMPLES / "kpi_result" / "a01_cp874_waste.txt").read_bytes())
+    summary = convert([inputs], out, jobs=jobs, batch_size=batch_size)
+    assert (summary.seen, summary.parsed, summary.skipped, summary.quarantined) == (2, 2, 0, 0)
+    rows = read_table(out, "documents").to_pylist()
+    named = sorted((Path(d["path"]).name, d["status"], d["duplicate_of"]) for d in rows)
+    assert named == [("a.txt", "parsed", None), ("z.txt", "parsed", None)]
+    assert [p["source"] for p in read_table(out, "projects").to_pylist()] == [str(inputs / "a.txt")]
+
+
+def test_a_refreshed_input_whose_content_lost_its_owner_keeps_one_documents_row(
+    tmp_path: Path,
+) -> None:
+    # b.txt, a duplicate of a.txt, is touched (same bytes, new time: its row refreshed)
+    # while a.txt changes: b.txt is parsed again and holds the rows, with one row.
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    copy = (SAMPLES / "project_progress" / "c02_table_only_thai_digits.txt").read_bytes()
+    for name in ("a.txt", "b.txt"):
+        (inputs / name).write_bytes(copy)
+    out = tmp_path / "out"
+    convert([inputs], out, jobs=0)
+    (inputs / "a.txt").write_bytes((SAMPLES / "kpi_result" / "a01_cp874_waste.txt").read_bytes())
+    os.utime(inputs / "b.txt", ns=(1_700_000_000_000_000_000, 1_700_000_000_000_000_000))
+    summary = convert([inputs], out, jobs=0)
+    assert (summary.seen, summary.parsed, summary.skipped) == (2, 2, 0)
+    rows = read_table(out, "documents").to_pylist()
+    named = sorted((Path(d["path"]).name, d["status"], d["mtime_ns"]) for d in rows)
+    assert named[1] == ("b.txt", "parsed", 1_700_000_000_000_000_000)
+    assert [name for name, _, _ in named] == ["a.txt", "b.txt"]
+    assert [p["source"] for p in read_table(out, "projects").to_pylist()] == [str(inputs / "b.txt")]
+
+
+def test_refreshed_inputs_have_their_documents_rows_read_together(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every file touched (an archive copied elsewhere): one read of the documents table
+    # for them all, not one per batch (each read scans the whole table).
+    folder = tmp_path / "in"
+    shutil.copytree(SAMPLES, folder)
+    out = tmp_path / "out"
+    convert([folder], out, jobs=0, batch_size=2)
+    before = snapshot(out)
+    for path in folder.rglob("*.txt"):
+        os.utime(path, ns=(1_700_000_000_000_000_000, 1_700_000_000_000_000_000))
+    reads: list[int] = []
+    read_rows = Store.read_rows
+
+    def counted(self: Store, name: str, key: str, values: list[str]) -> list[dict[str, Any]]:
+        reads.append(len(values))
+        return read_rows(self, name, key, values)
+
+    monkeypatch.setattr(Store, "read_rows", counted)
+    summary = convert([folder], out, jobs=0, batch_size=2)
+    assert (summary.parsed, summary.skipped) == (0, 13)
+    assert reads == [13]  # 7 batches: 7 reads before
+    after = snapshot(out)
+    assert len(after["documents"]) == 13
+    assert {t: r for t, r in after.items() if t != "documents"} == {
+        t: r for t, r in before.items() if t != "documents"
+    }
+    times = {r["mtime_ns"] for r in read_table(out, "documents").to_pylist()}
+    assert times == {1_700_000_000_000_000_000}
