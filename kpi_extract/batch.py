@@ -459,7 +459,7 @@ class _InlinePool:
 _ChunkPool = Pool[list[Task], Chunk] | DaskPool | _InlinePool
 #: Refreshed inputs (same bytes, new time) whose documents rows are read together, at
 #: most: each read scans the dataset's whole ``documents`` table (see
-#: :meth:`_Run.flush_touched`); before a commit, those waiting are read whatever their number.
+#: :meth:`_Run.flush_touched`); a commit reads those waiting, whatever their number.
 TOUCHED_AT_ONCE: Final = 20_000
 #: Batches whose tasks are submitted at once: the next batch's chunks are queued while the
 #: last chunks of this one run. With one batch at a time the workers waited for the parent
@@ -605,7 +605,7 @@ class _Batches:
         self.planned.append(_Planned(batch, len(tasks)))
 
     def _apply(self, planned: _Planned) -> None:
-        run, options = self.run, self.options
+        run = self.run
         run.documents = planned.documents
         while planned.left:
             tasks, chunk = self.pool.next()
@@ -616,17 +616,14 @@ class _Batches:
             for name, table in chunk.kept(keep).items():
                 planned.tables.setdefault(name, []).append(table)
             planned.left -= len(tasks)
-        committing = self.since_commit + len(planned.items) >= options.commit_every
-        run.flush_touched(1 if committing else TOUCHED_AT_ONCE)
+        run.flush_touched(TOUCHED_AT_ONCE)  # those left are staged by the commit
         stage = partial(_stage, run.tx, planned.tables, planned.quarantine, planned.documents)
         self.writer.submit(stage)
         if self.progress is not None:
             self.progress(len(planned.items))
         self.since_commit += len(planned.items)
-        if self.since_commit >= options.commit_every:
-            self.writer.drain()
-            run.summary.generation = run.tx.commit()
-            self.since_commit = 0
+        if self.since_commit >= self.options.commit_every:
+            self._commit()
 
 
 def _run_batches(
