@@ -50,6 +50,7 @@ from kpi_extract.remote import is_url
 from kpi_extract.rows import Row
 from kpi_extract.runindex import keep_index, open_index
 from kpi_extract.schema import TABLES
+from kpi_extract.spans import Span, span_of
 from kpi_extract.store import Store, Transaction
 from kpi_extract.workers import Pool
 
@@ -275,7 +276,7 @@ class _Run:
             return
         self.index.drop_owner(doc_id)
         for table in DATA_TABLES:
-            self.tx.remove(table, {doc_id})
+            self.tx.remove(table, {doc_id}, at=[path])  # its rows were written as path's
         self.orphaned.update(self.index.sharing(doc_id, path))
 
 
@@ -428,10 +429,15 @@ class _Writer:
 
 
 def _stage(
-    tx: Transaction, tables: dict[str, list[pa.Table]], quarantine: list[Row], documents: list[Row]
+    tx: Transaction,
+    tables: dict[str, list[pa.Table]],
+    quarantine: list[Row],
+    documents: list[Row],
+    span: Span | None = None,
 ) -> None:
+    """Stage a batch's rows; ``span``: the paths of the inputs that hold its data rows."""
     for name, pieces in tables.items():
-        tx.write_table(name, pa.concat_tables(pieces))
+        tx.write_table(name, pa.concat_tables(pieces), span)
     tx.write("quarantine", quarantine)
     tx.write("documents", documents)
     # Give back to the system what the batch's tables held: the parent's peak PSS at 10,000
@@ -535,6 +541,7 @@ class _Planned:
     documents: list[Row] = field(default_factory=list)
     tables: dict[str, list[pa.Table]] = field(default_factory=dict)
     quarantine: list[Row] = field(default_factory=list)
+    owners: list[str] = field(default_factory=list)  # the inputs whose rows are in tables
 
 
 class _Batches:
@@ -612,12 +619,15 @@ class _Batches:
             keep = []
             for task, outcome in zip(tasks, chunk.outcomes, strict=True):
                 keep.append(run.apply(outcome, task.item, planned.quarantine))
+                if keep[-1]:
+                    planned.owners.append(task.item.path)
                 checkpoint("parsed")
             for name, table in chunk.kept(keep).items():
                 planned.tables.setdefault(name, []).append(table)
             planned.left -= len(tasks)
         run.flush_touched(TOUCHED_AT_ONCE)  # those left are staged by the commit
-        stage = partial(_stage, run.tx, planned.tables, planned.quarantine, planned.documents)
+        span = span_of(planned.owners)
+        stage = partial(_stage, run.tx, planned.tables, planned.quarantine, planned.documents, span)
         self.writer.submit(stage)
         if self.progress is not None:
             self.progress(len(planned.items))

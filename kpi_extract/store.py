@@ -39,6 +39,7 @@ from kpi_extract.compaction import compact
 from kpi_extract.errors import DatasetLockedError, OutputError
 from kpi_extract.faults import checkpoint
 from kpi_extract.schema import SCHEMA_VERSION, TABLES
+from kpi_extract.spans import MANIFEST_KEY, Positions, Span, from_manifest, widen
 
 STATE_DIR: Final = ".kpi_extract"
 NULL_PARTITION: Final = "__HIVE_DEFAULT_PARTITION__"
@@ -128,6 +129,13 @@ def _year_of(folder: str) -> int | None:
     """The fiscal year of a partition folder (None: no year, or not a partition)."""
     key, _, value = folder.partition("=")
     return int(value) if key == "fiscal_year_be" and value != NULL_PARTITION else None
+
+
+def _own_span(table: pa.Table) -> Span | None:
+    """The span of a table keyed by path: its first and last path (None: no path)."""
+    bounds: Any = pc.min_max(table.column("path")).as_py()
+    low, high = bounds["min"], bounds["max"]
+    return None if low is None or high is None else (low, high)
 
 
 def _by_year(table: pa.Table) -> dict[int | None, pa.Table]:
@@ -297,11 +305,21 @@ class _Part:
     writer: pq.ParquetWriter | None = None
     held: list[pa.Table] = field(default_factory=list)
     held_bytes: int = 0
+    span: Span | None = None  # the inputs whose rows it holds (see kpi_extract.spans)
+    spanless: bool = False  # some of its rows came without a span: it has none
 
-    def hold(self, table: pa.Table) -> None:
-        """Keep ``table`` for the next row group."""
+    def hold(self, table: pa.Table, span: Span | None) -> None:
+        """Keep ``table`` (rows of the inputs in ``span``) for the next row group."""
         self.held.append(table)
         self.held_bytes += table.nbytes
+        if span is None:
+            self.spanless = True
+        else:
+            self.span = widen(self.span, *span)
+
+    def final_span(self) -> Span | None:
+        """Its span, None if some of its rows had none."""
+        return None if self.spanless else self.span
 
     def flush(self) -> int:
         """Write the held rows as one row group; return the bytes no longer held."""
@@ -376,6 +394,11 @@ class Transaction:
         # Keys whose rows this run committed before, to drop at its next commit: see
         # remove_written.
         self.removals_written: dict[str, set[str]] = {name: set() for name in TABLES}
+        # Where the removed rows are, for each table: the inputs they came from (see
+        # kpi_extract.spans), and the tables with a removal that did not say.
+        self.positions: dict[str, set[str]] = {name: set() for name in TABLES}
+        self.anywhere: set[str] = set()
+        self.spans: dict[str, Span] = {}  # this run's finished parts, by relative path
         self.sequence = 0
         self.growing: dict[str, _Part] = {}  # partition folder -> its part, until the commit
         self.writing: dict[str, _Part] = {}  # growing parts with a file open, by last write
@@ -386,12 +409,14 @@ class Transaction:
         if rows:
             self.write_table(name, arrow_table(rows, TABLES[name].schema))
 
-    def write_table(self, name: str, table: pa.Table) -> None:
+    def write_table(self, name: str, table: pa.Table, span: Span | None = None) -> None:
         """Stage the rows of ``table``, an Arrow table of ``name``'s schema.
 
         Rows of one table and fiscal year go to one part until the next commit, in row
         groups of about :data:`ROW_GROUP_BYTES`: a run writes a few large files, not one per
-        batch and year.
+        batch and year. ``span``: the first and last path of the inputs the rows came from
+        (:mod:`kpi_extract.spans`); a table keyed by path spans its own keys. Without one,
+        the part the rows go to has no span.
         """
         if table.num_rows == 0:
             return
@@ -403,7 +428,7 @@ class Transaction:
             folder = f"{name}/{_partition(year)}" if table_def.partitioned else name
             try:
                 part = self.growing.get(folder) or self._new_part(name, folder)
-                part.hold(group)
+                part.hold(group, _own_span(group) if table_def.key == "path" else span)
                 self.held_bytes += group.nbytes
                 if part.held_bytes >= ROW_GROUP_BYTES:
                     self._flush(part)
@@ -437,7 +462,7 @@ class Transaction:
             oldest = self.writing.pop(next(iter(self.writing)))
             del self.growing[oldest.folder]
             self.held_bytes -= oldest.close()
-            self.staged[oldest.name].append(oldest.relative)
+            self._staged(oldest)
         self.held_bytes -= part.flush()
         self.writing.pop(part.folder, None)
         self.writing[part.folder] = part  # the most recently written last
@@ -470,15 +495,37 @@ class Transaction:
         self.growing, self.writing = {}, {}
         self.held_bytes -= sum(released)
         for part in parts:
-            self.staged[part.name].append(part.relative)
+            self._staged(part)
 
-    def remove(self, name: str, keys: set[str], years: Iterable[int | None] | None = None) -> None:
+    def _staged(self, part: _Part) -> None:
+        """``part`` is finished: it goes into the next commit, with its span if it has one."""
+        self.staged[part.name].append(part.relative)
+        span = part.final_span()
+        if span is not None:
+            self.spans[part.relative] = span
+
+    def remove(
+        self,
+        name: str,
+        keys: set[str],
+        years: Iterable[int | None] | None = None,
+        at: Iterable[str] | None = None,
+    ) -> None:
         """Delete, at the next commit, the rows of ``name`` whose key is in ``keys``.
 
-        With ``years``, only those in the partitions of these fiscal years.
+        With ``years``, only those in the partitions of these fiscal years. ``at``: the
+        paths of the inputs the rows came from (:mod:`kpi_extract.spans`; a table keyed by
+        path: its keys); the parts whose span holds none of them are not read. Without
+        ``at``, every part of the table is.
         """
         if years is None:
             self.removals[name] |= keys
+            if TABLES[name].key == "path":
+                self.positions[name] |= keys
+            elif at is None:
+                self.anywhere.add(name)
+            else:
+                self.positions[name].update(at)
             return
         for year in years:
             self.removals_in[name].setdefault(_partition(year), set()).update(keys)
@@ -556,31 +603,17 @@ class Transaction:
         numbers = [int(p.name) for p in store.generations.iterdir() if p.name.isdigit()]
         number = max([int(manifest["generation"]), *numbers]) + 1
         tmp = store.generations / f"tmp-{number:08d}-{self.run}"
+        carried_spans = from_manifest(manifest)
+        spans: dict[str, Span] = {}
         parts: dict[str, list[str]] = {}
-        for name, table_def in TABLES.items():
-            kept: list[str] = []
+        for name in TABLES:
             carried = [] if name in self.replaced else manifest["parts"].get(name, [])
-            for relative in carried:
-                assert base is not None
-                if Path(relative).name.startswith(_PLACEHOLDER):
-                    continue  # re-made below if the table is still empty
-                kept += self._carry(base / relative, tmp, relative, table_def.key, name)
-            for relative in self.staged[name]:
-                (tmp / relative).parent.mkdir(parents=True, exist_ok=True)
-                os.rename(self.staging / relative, tmp / relative)
-                self.fresh.add(relative)
-                kept.append(relative)
-            kept = compact(name, kept, tmp, self._part_name, fresh=self.fresh, level=_LEVEL)
-            if not kept:
-                # An empty table still reads with its schema (DuckDB needs a file to glob).
-                kept.append(f"{name}/{_PLACEHOLDER}.parquet")
-                _write_parquet(table_def.with_metadata().empty_table(), tmp / kept[0])
-            parts[name] = sorted(kept)
-            self.staged[name] = []
+            parts[name] = self._table_parts(name, base, tmp, carried, (carried_spans, spans))
         checkpoint("linked")
         if self.before_publish is not None:
             self.before_publish()
-        self._write_manifest(tmp, number, parts)
+        listed = {relative for held in parts.values() for relative in held}
+        self._write_manifest(tmp, number, parts, {r: s for r, s in spans.items() if r in listed})
         final = store.generations / f"{number:08d}"
         os.rename(tmp, final)
         fsync_dir(store.generations)
@@ -590,22 +623,79 @@ class Transaction:
         self.removals = {name: set() for name in TABLES}
         self.removals_in = {name: {} for name in TABLES}
         self.removals_written = {name: set() for name in TABLES}
+        self.positions = {name: set() for name in TABLES}
+        self.anywhere = set()
         self.replaced = set()
         return number
 
-    def _carry(self, source: Path, tmp: Path, relative: str, key: str, name: str) -> list[str]:
-        """Bring one part into the new generation: linked, rewritten without rows, or gone."""
+    def _table_parts(
+        self,
+        name: str,
+        base: Path | None,
+        tmp: Path,
+        carried: list[str],
+        spans: tuple[dict[str, Span], dict[str, Span]],
+    ) -> list[str]:
+        """The parts of table ``name`` in the generation being built in ``tmp``.
+
+        ``carried``: its parts in the current one (in ``base``); ``spans``: theirs, and
+        the new generation's, which gets those of the parts returned.
+        """
+        table_def = TABLES[name]
+        carried_spans, new_spans = spans
+        kept: list[str] = []
+        where = None if name in self.anywhere else Positions(self.positions[name])
+        for relative in carried:
+            assert base is not None
+            if Path(relative).name.startswith(_PLACEHOLDER):
+                continue  # re-made below if the table is still empty
+            span = carried_spans.get(relative)
+            unread = where is not None and span is not None and not where.any_within(span)
+            for now in self._carry(base / relative, tmp, relative, name, unread):
+                kept.append(now)
+                if span is not None:
+                    new_spans[now] = span  # a rewritten part spans what it spanned
+        for relative in self.staged[name]:
+            (tmp / relative).parent.mkdir(parents=True, exist_ok=True)
+            os.rename(self.staging / relative, tmp / relative)
+            self.fresh.add(relative)
+            kept.append(relative)
+            if relative in self.spans:
+                new_spans[relative] = self.spans.pop(relative)
+        kept = compact(
+            name, kept, tmp, self._part_name, fresh=self.fresh, level=_LEVEL, spans=new_spans
+        )
+        if not kept:
+            # An empty table still reads with its schema (DuckDB needs a file to glob).
+            kept.append(f"{name}/{_PLACEHOLDER}.parquet")
+            _write_parquet(table_def.with_metadata().empty_table(), tmp / kept[0])
+        self.staged[name] = []
+        return sorted(kept)
+
+    def _carry(self, source: Path, tmp: Path, relative: str, name: str, unread: bool) -> list[str]:
+        """Bring one part into the new generation: linked, rewritten without rows, or gone.
+
+        ``unread``: its span holds none of the inputs whose rows are removed (it is linked
+        unless a removal limited to its partition applies).
+        """
         target = tmp / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         folder = Path(relative).parent.name
+        key = TABLES[name].key
         if relative in self.fresh:  # committed by this run: only what it applied again
             removals = self.removals_written[name]
         else:
-            removals = self.removals[name] | self.removals_in[name].get(folder, set())
+            limited = self.removals_in[name].get(folder, set())
+            removals = limited if unread else self.removals[name] | limited
         if removals:
             keys = read_parts([source], name, [key]).column(key)
             value_set = pa.array(sorted(removals), pa.string())
             hit = pc.is_in(keys, value_set=value_set)
+            if pc.all(hit).as_py():  # every row goes: the part goes, read no further
+                if name in self.watched:
+                    columns = list(dict.fromkeys([key, self.watched[name][0]]))
+                    self._note_changed(name, _year_of(folder), read_parts([source], name, columns))
+                return []
             if pc.any(hit).as_py():
                 table = read_parts([source], name).cast(TABLES[name].with_metadata())
                 gone = pc.is_in(table.column(key), value_set=value_set)
@@ -619,8 +709,15 @@ class Transaction:
         os.link(source, target)
         return [relative]
 
-    def _write_manifest(self, tmp: Path, number: int, parts: dict[str, list[str]]) -> None:
-        manifest = {"generation": number, "schema_version": SCHEMA_VERSION, "parts": parts}
+    def _write_manifest(
+        self, tmp: Path, number: int, parts: dict[str, list[str]], spans: dict[str, Span]
+    ) -> None:
+        manifest = {
+            "generation": number,
+            "schema_version": SCHEMA_VERSION,
+            "parts": parts,
+            MANIFEST_KEY: {relative: list(span) for relative, span in sorted(spans.items())},
+        }
         path = tmp / "_manifest.json"
         with path.open("w", encoding="utf-8") as handle:
             json.dump(manifest, handle, indent=1, sort_keys=True)

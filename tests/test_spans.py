@@ -1,0 +1,293 @@
+"""Spans: a commit reads only the parts that can hold the rows it removes (kpi_extract.spans)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pytest
+
+from kpi_extract import store as store_module
+from kpi_extract.batch import convert
+from kpi_extract.compaction import MAX_SMALL_PARTS
+from kpi_extract.schema import TABLES
+from kpi_extract.spans import Positions, from_manifest, span_of, union, widen
+from kpi_extract.store import Store, Transaction, arrow_table, read_table
+from tests.test_convert import _corpus, snapshot
+
+
+def test_positions_are_found_within_a_span_both_ends_included() -> None:
+    at = Positions(["b/2", "d/1", "b/2"])
+    assert at.any_within(("b/2", "b/2"))
+    assert at.any_within(("a", "b/2"))
+    assert at.any_within(("c", "e"))
+    assert not at.any_within(("b/3", "c/9"))
+    assert not at.any_within(("d/2", "z"))
+    assert not Positions([]).any_within(("a", "z"))
+
+
+def test_spans_widen_and_join_and_an_unknown_one_makes_the_union_unknown() -> None:
+    assert widen(None, "m", "n") == ("m", "n")
+    assert widen(("m", "n"), "a", "b") == ("a", "n")
+    assert span_of(["k", "c", "x"]) == ("c", "x")
+    assert span_of([]) is None
+    assert union([("c", "d"), ("a", "b")]) == ("a", "d")
+    assert union([("c", "d"), None]) is None
+    assert from_manifest({"parts": {}}) == {}
+    assert from_manifest({"spans": {"w/p.parquet": ["a", "b"], "bad": "x"}}) == {
+        "w/p.parquet": ("a", "b")
+    }
+
+
+def _warnings(*doc_ids: str, year: int = 2564) -> pa.Table:
+    rows = [
+        dict.fromkeys(TABLES["warnings"].schema.names)
+        | {"doc_id": doc_id, "fiscal_year_be": year, "code": "x"}
+        for doc_id in doc_ids
+    ]
+    return arrow_table(rows, TABLES["warnings"].schema)
+
+
+def _commit_three_parts(store: Store) -> None:
+    """Three commits, one part each: docs a1 a2 (inputs in/a1, in/a2), b1 (in/b1), c1."""
+    for doc_ids in (("a1", "a2"), ("b1",), ("c1",)):
+        tx = store.begin()
+        tx.write_table("warnings", _warnings(*doc_ids), span_of(f"in/{d}" for d in doc_ids))
+        tx.commit()
+
+
+def _reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The parts a commit reads (its table, then the first key of what was read)."""
+    read: list[str] = []
+    real = store_module.read_parts
+
+    def counted(paths: list[Path], name: str, *args: Any, **kwargs: Any) -> pa.Table:
+        table = real(paths, name, *args, **kwargs)
+        keys = table.column(TABLES[name].key)
+        read.append(f"{name}:{keys[0].as_py() if len(keys) else '-'}")
+        return table
+
+    monkeypatch.setattr(store_module, "read_parts", counted)
+    return read
+
+
+def _files_read(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The file names of the parts a commit reads."""
+    read: list[str] = []
+    real = store_module.read_parts
+
+    def counted(paths: list[Path], name: str, *args: Any, **kwargs: Any) -> pa.Table:
+        read.extend(path.name for path in paths)
+        return real(paths, name, *args, **kwargs)
+
+    monkeypatch.setattr(store_module, "read_parts", counted)
+    return read
+
+
+def _doc_ids(store: Store) -> list[str]:
+    return sorted(
+        str(d) for d in read_table(store.root, "warnings", ["doc_id"]).column(0).to_pylist()
+    )
+
+
+def test_a_removal_reads_only_the_parts_whose_span_holds_its_input(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = Store(tmp_path / "out")
+    with store.locked():
+        _commit_three_parts(store)
+        spans = sorted(from_manifest(store.manifest()).values())
+        assert spans == [("in/a1", "in/a2"), ("in/b1", "in/b1"), ("in/c1", "in/c1")]
+        read = _reads(monkeypatch)
+        tx = store.begin()
+        tx.remove("warnings", {"a2"}, at=["in/a2"])
+        tx.commit()
+    # The key column, then the whole part: only a1 a2's part.
+    assert read == ["warnings:a1", "warnings:a1"]
+    assert _doc_ids(store) == ["a1", "b1", "c1"]
+    # The part rewritten without a2 keeps the span it had.
+    assert sorted(from_manifest(store.manifest()).values()) == spans
+
+
+def test_a_removal_that_does_not_say_where_its_rows_came_from_reads_every_part(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = Store(tmp_path / "out")
+    with store.locked():
+        _commit_three_parts(store)
+        read = _reads(monkeypatch)
+        tx = store.begin()
+        tx.remove("warnings", {"b1"})
+        tx.commit()
+    # Each part's key column; b1's part loses every row: it goes without more reading.
+    assert sorted(read) == ["warnings:a1", "warnings:b1", "warnings:c1"]
+    assert _doc_ids(store) == ["a1", "a2", "c1"]
+
+
+def test_a_part_without_a_span_is_read_whenever_its_table_loses_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = Store(tmp_path / "out")
+    with store.locked():
+        _commit_three_parts(store)
+        tx = store.begin()
+        tx.write_table("warnings", _warnings("x1"))  # no span given: the part has none
+        tx.write_table("warnings", _warnings("b1", year=2565), span_of(["in/b1"]))
+        tx.commit()
+        assert len(from_manifest(store.manifest())) == 4  # 5 parts, one without a span
+        read = _reads(monkeypatch)
+        tx = store.begin()
+        tx.remove("warnings", {"b1"}, at=["in/b1"])
+        tx.commit()
+    assert sorted(read) == ["warnings:b1", "warnings:b1", "warnings:x1"]
+    assert _doc_ids(store) == ["a1", "a2", "c1", "x1"]
+
+
+def test_a_manifest_written_before_spans_has_every_part_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = Store(tmp_path / "out")
+    with store.locked():
+        _commit_three_parts(store)
+        path = store.current_dir() / "_manifest.json"  # type: ignore[operator]
+        manifest = json.loads(path.read_text("utf-8"))
+        del manifest["spans"]
+        path.write_text(json.dumps(manifest), "utf-8")
+        read = _reads(monkeypatch)
+        tx = store.begin()
+        tx.remove("warnings", {"c1"}, at=["in/c1"])
+        tx.commit()
+    assert sorted(read) == ["warnings:a1", "warnings:b1", "warnings:c1"]
+    assert _doc_ids(store) == ["a1", "a2", "b1"]
+
+
+def test_a_table_keyed_by_path_spans_its_own_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = Store(tmp_path / "out")
+    schema = TABLES["documents"].schema
+    with store.locked():
+        for paths in (["in/a", "in/c"], ["in/d"]):
+            tx = store.begin()
+            rows = [dict.fromkeys(schema.names) | {"path": p, "doc_id": p[-1]} for p in paths]
+            tx.write("documents", rows)  # no span given: its paths are
+            tx.commit()
+        assert sorted(from_manifest(store.manifest()).values()) == [
+            ("in/a", "in/c"),
+            ("in/d", "in/d"),
+        ]
+        read = _reads(monkeypatch)
+        tx = store.begin()
+        tx.remove("documents", {"in/d"})
+        tx.commit()
+    assert read == ["documents:in/d"]
+    left = read_table(store.root, "documents", ["path"]).column(0).to_pylist()
+    assert sorted(str(p) for p in left) == [
+        "in/a",
+        "in/c",
+    ]
+
+
+def test_a_merged_part_spans_its_sources_and_its_rows_are_still_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = Store(tmp_path / "out")
+    with store.locked():
+        for n in range(MAX_SMALL_PARTS + 1):  # one small part too many, merged at the next
+            tx = store.begin()
+            tx.write_table("warnings", _warnings(f"d{n:02d}"), span_of([f"in/{n:02d}"]))
+            tx.commit()
+        tx = store.begin()
+        tx.write_table("warnings", _warnings("e1"), span_of(["in/e1"]))
+        tx.commit()
+        spans = {s: r.split("/")[-1] for r, s in from_manifest(store.manifest()).items()}
+        assert sorted(spans) == [("in/00", "in/16"), ("in/e1", "in/e1")]
+        read = _files_read(monkeypatch)
+        tx = store.begin()
+        tx.remove("warnings", {"d07"}, at=["in/07"])
+        tx.commit()
+    assert read == [spans["in/00", "in/16"]] * 2  # its key column, then all of it; not e1's
+    assert len(_doc_ids(store)) == MAX_SMALL_PARTS + 1
+    assert "d07" not in _doc_ids(store)
+
+
+def _spans_by_file(out: Path) -> dict[str, tuple[str, str]]:
+    return {r.split("/")[-1]: s for r, s in from_manifest(Store(out).manifest()).items()}
+
+
+def _copy(path: str) -> str:
+    return path.split("/")[-3]  # .../copy02/kpi_detail/b01_crlf_flood.txt
+
+
+def test_a_re_run_that_parses_one_changed_input_reads_only_the_parts_that_held_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _corpus(tmp_path / "in", 4)
+    out = tmp_path / "out"
+    convert([folder], out, jobs=0, batch_size=13, commit_every=13)  # a copy per commit
+    spans = _spans_by_file(out)
+    held = [r for parts in Store(out).manifest()["parts"].values() for r in parts]
+    files = {r.split("/")[-1] for r in held if not r.endswith("part-empty.parquet")}
+    assert sorted({(_copy(a), _copy(b)) for a, b in spans.values()}) == [
+        (f"copy{n:02d}", f"copy{n:02d}") for n in range(4)
+    ]
+    assert set(spans) == files  # every part has a span (quarantine has none: empty)
+    changed = folder / "copy02" / "kpi_detail" / "b01_crlf_flood.txt"
+    changed.write_bytes(changed.read_bytes().replace(b": 85.5000", b": 86.5000"))
+    read = _files_read(monkeypatch)
+    summary = convert([folder], out, jobs=0, batch_size=13, commit_every=13)
+    assert (summary.parsed, summary.skipped) == (1, 51)
+    # The commit read only parts written with copy02 (each one's key column; the whole of
+    # those holding the old rows), none of the other copies'.
+    committed = [name for name in read if name in spans]
+    assert committed and {_copy(spans[name][0]) for name in committed} == {"copy02"}
+    assert len(set(committed)) < len(files) / 3
+    values = sorted(
+        str(k["achieved_value"])
+        for k in read_table(out, "kpis").to_pylist()
+        if k["kpi_code"] == "5012-0871"
+    )
+    assert values == ["85.5000", "85.5000", "85.5000", "86.5000"]
+    # The same dataset as converting the inputs as they are now into a new folder.
+    fresh = tmp_path / "fresh"
+    convert([folder], fresh, jobs=0, batch_size=13, commit_every=13)
+    assert _without_times(snapshot(out)) == _without_times(snapshot(fresh))
+
+
+def _without_times(tables: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    """Snapshots but for the documents' ``mtime_ns`` and ``parsed_at`` columns."""
+    out = dict(tables)
+    out["documents"] = sorted(
+        tuple(pair for pair in row if pair[0] not in ("mtime_ns", "parsed_at"))
+        for row in tables["documents"]
+    )
+    return out
+
+
+def test_forcing_every_input_again_reads_a_few_parts_per_commit_and_changes_no_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _corpus(tmp_path / "in", 4)
+    out = tmp_path / "out"
+    convert([folder], out, jobs=0, batch_size=13, commit_every=13)
+    before = snapshot(out)
+    spans = _spans_by_file(out)
+    read = _files_read(monkeypatch)
+    per_commit: list[set[str]] = []
+    real_commit = Transaction.commit
+
+    def counted(self: Transaction) -> int:
+        start = len(read)
+        number = real_commit(self)
+        per_commit.append({_copy(spans[name][0]) for name in read[start:] if name in spans})
+        return number
+
+    monkeypatch.setattr(Transaction, "commit", counted)
+    summary = convert([folder], out, jobs=0, batch_size=13, commit_every=13, force=True)
+    assert (summary.parsed, summary.skipped) == (52, 0)
+    assert _without_times(snapshot(out)) == _without_times(before)
+    # Each commit replaced one copy's rows and read only the parts of that copy (every part
+    # of the dataset, each time, before spans).
+    assert per_commit == [{"copy00"}, {"copy01"}, {"copy02"}, {"copy03"}, set()]  # + the last
