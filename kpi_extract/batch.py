@@ -51,7 +51,7 @@ from kpi_extract.rows import Row
 from kpi_extract.runindex import keep_index, open_index
 from kpi_extract.schema import TABLES
 from kpi_extract.spans import Span, span_of
-from kpi_extract.store import Store, Transaction
+from kpi_extract.store import GENERATION_GRACE, Store, Transaction
 from kpi_extract.workers import Pool
 
 # Tables whose rows belong to one document's content (audit_findings: scope = doc_id).
@@ -595,6 +595,7 @@ class _Batches:
         self._stage_touched()
         self.writer.drain()
         self.run.summary.generation = self.run.tx.commit()
+        self.run.store.drop_generations(grace=GENERATION_GRACE)
         self.since_commit = 0
 
     def _through(self, batches: Iterator[list[InputItem]]) -> None:

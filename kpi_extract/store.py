@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import itertools
 import json
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -58,6 +60,9 @@ ROW_GROUP_BYTES: Final = 4 << 20
 #: Rows held by all of a run's parts at most; past it, the part holding most writes them.
 #: 32 MB, not 64: the parent's peak 336 -> 293 MB at 10,000 documents, the dataset 18 -> 19 MB.
 MAX_HELD_BYTES: Final = 32 << 20
+#: Seconds an older generation stays, during a run, once a newer one has replaced it: a
+#: reader lists a generation's parts, then opens them (see :meth:`Store.drop_generations`).
+GENERATION_GRACE: Final = 60.0
 #: Parts encoded at once at a commit (see :meth:`Transaction._finish_parts`).
 FINISH_THREADS: Final = 2
 #: Parts written out waiting for their ``fsync`` at once at a commit: the disk's time, not
@@ -277,15 +282,29 @@ class Store:
 
     def collect_garbage(self, keep: int = 2) -> None:
         """Remove generations but the newest ``keep``, and leftovers of killed runs."""
-        current = self.current_dir()
+        self.drop_generations(keep)
         if self.generations.is_dir():
-            done = sorted(p for p in self.generations.iterdir() if p.name.isdigit())
-            for old in done[:-keep]:
-                if old != current:
-                    shutil.rmtree(old, ignore_errors=True)
             for tmp in self.generations.glob("tmp-*"):
                 shutil.rmtree(tmp, ignore_errors=True)
         shutil.rmtree(self.state / "staging", ignore_errors=True)
+
+    def drop_generations(self, keep: int = 2, grace: float = 0.0) -> None:
+        """Remove the generations but the newest ``keep`` and those replaced ``grace`` s ago.
+
+        A run drops them after each of its commits (:data:`GENERATION_GRACE`), not only
+        at its end: each commit's generation keeps the parts the commits after it rewrite
+        or drop, and ``--force`` over 1,000,000 documents had filled the disk (8 GB of
+        generations) by its sixth commit.
+        """
+        if not self.generations.is_dir():
+            return
+        current = self.current_dir()
+        done = sorted(p for p in self.generations.iterdir() if p.name.isdigit())
+        now = time.time()
+        for old, newer in itertools.pairwise(done[: max(len(done) - keep + 1, 0)]):
+            if old == current or (grace and now - newer.stat().st_mtime < grace):
+                continue  # a reader that took it a moment ago may still be opening its parts
+            shutil.rmtree(old, ignore_errors=True)
 
 
 @dataclass(slots=True)

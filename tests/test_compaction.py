@@ -10,7 +10,8 @@ import pytest
 
 from kpi_extract import compaction
 from kpi_extract.schema import TABLES
-from kpi_extract.store import Store, read_table
+from kpi_extract.spans import from_manifest
+from kpi_extract.store import Store, arrow_table, read_table
 
 
 def _warning(doc_id: str, year: int) -> dict[str, object]:
@@ -100,3 +101,58 @@ def test_crowded_folders_are_merged_together_each_in_the_order_of_its_parts(
     assert merged == expected
     assert sorted(map(str, expected["fiscal_year_be=2566"])) == [f"a{n:02d}" for n in range(17)]
     assert sorted(map(str, expected["fiscal_year_be=2567"])) == [f"b{n:02d}" for n in range(17)]
+
+
+def test_small_parts_merge_into_parts_of_neighbouring_spans_of_at_most_a_bound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Sizes in bytes, the bound 10: neighbours by span go together while they fit; a part
+    # with no span goes with its kind only; a group of one is left as it was.
+    monkeypatch.setattr(compaction, "MERGED_PART_BYTES", 10)
+    sizes = {"p1": 6, "p2": 4, "p3": 4, "p4": 9, "p5": 1, "u1": 3, "u2": 3}
+    spans = {
+        "p1": ("in/c", "in/d"),
+        "p2": ("in/a", "in/b"),
+        "p3": ("in/e", "in/f"),
+        "p4": ("in/g", "in/g"),
+        "p5": ("in/a", "in/a"),
+    }
+    assert compaction._groups(sorted(sizes), sizes, spans) == [
+        ["p5", "p2"],
+        ["p1", "p3"],
+        ["p4"],
+        ["u1", "u2"],
+    ]
+
+
+def test_a_crowded_folder_merges_by_span_and_the_merged_parts_span_their_sources(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = Store(tmp_path / "out")
+    schema = TABLES["warnings"].schema
+    for night in range(compaction.MAX_SMALL_PARTS + 1):  # written in reverse order of paths
+        with store.locked():
+            tx = store.begin()
+            path = f"in/{99 - night}"
+            tx.write_table(
+                "warnings", arrow_table([_warning(f"n{night:02d}", 2566)], schema), (path, path)
+            )
+            tx.commit()
+    sizes = [path.stat().st_size for path in store.parts("warnings")]
+    # A bound of about three parts: 17 small parts make 6 merged ones, by span.
+    monkeypatch.setattr(compaction, "MERGED_PART_BYTES", 3 * max(sizes))
+    _nightly_runs(store, range(100, 101), year=2566)  # the commit that merges
+    spans = from_manifest(store.manifest())
+    merged = sorted(s for s in spans.values() if s[0] != s[1])
+    assert merged == [
+        ("in/83", "in/85"),
+        ("in/86", "in/88"),
+        ("in/89", "in/91"),
+        ("in/92", "in/94"),
+        ("in/95", "in/97"),
+        ("in/98", "in/99"),
+    ]
+    doc_ids = read_table(store.root, "warnings", ["doc_id"]).column(0).to_pylist()
+    assert sorted(str(d) for d in doc_ids) == sorted(
+        [f"n{n:02d}" for n in range(compaction.MAX_SMALL_PARTS + 1)] + ["m100", "n100"]
+    )

@@ -9,6 +9,7 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
+from kpi_extract import batch
 from kpi_extract import store as store_module
 from kpi_extract.batch import convert
 from kpi_extract.compaction import MAX_SMALL_PARTS
@@ -291,3 +292,43 @@ def test_forcing_every_input_again_reads_a_few_parts_per_commit_and_changes_no_r
     # Each commit replaced one copy's rows and read only the parts of that copy (every part
     # of the dataset, each time, before spans).
     assert per_commit == [{"copy00"}, {"copy01"}, {"copy02"}, {"copy03"}, set()]  # + the last
+
+
+def test_a_run_drops_the_generations_its_commits_replaced_once_their_grace_is_over(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _corpus(tmp_path / "in", 4)
+    out = tmp_path / "out"
+    held: list[int] = []
+    real_commit = Transaction.commit
+
+    def counted(self: Transaction) -> int:
+        number = real_commit(self)
+        held.append(sum(p.name.isdigit() for p in self.store.generations.iterdir()))
+        return number
+
+    monkeypatch.setattr(Transaction, "commit", counted)
+    convert([folder], out, jobs=0, batch_size=13, commit_every=13)
+    assert held == [1, 2, 3, 4, 4]  # the grace (60 s) keeps all; the last commit had nothing
+    monkeypatch.setattr(batch, "GENERATION_GRACE", 0.0)
+    held.clear()
+    convert([folder], out, jobs=0, batch_size=13, commit_every=13, force=True)
+    # After each commit of the run: the newest two (and the one just replaced at the
+    # commit, until the generation after it is made); the run's end keeps two.
+    assert held[:4] == [3, 3, 3, 3]
+    assert sum(p.name.isdigit() for p in Store(out).generations.iterdir()) == 2
+
+
+def test_generations_replaced_within_the_grace_stay(tmp_path: Path) -> None:
+    store = Store(tmp_path / "out")
+    with store.locked():
+        for n in range(4):
+            tx = store.begin()
+            tx.write_table("warnings", _warnings(f"g{n}"), span_of([f"in/{n}"]))
+            tx.commit()
+        names = sorted(p.name for p in store.generations.iterdir())
+        store.drop_generations(grace=3600.0)
+        assert sorted(p.name for p in store.generations.iterdir()) == names
+        store.drop_generations(grace=0.0)
+        assert sorted(p.name for p in store.generations.iterdir()) == names[-2:]
+    assert _doc_ids(store) == ["g0", "g1", "g2", "g3"]
