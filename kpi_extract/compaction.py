@@ -33,6 +33,9 @@ _GROUP_BYTES: Final = 4 << 20
 #: Bytes of small parts merged into one part at most: a folder's small parts make several
 #: merged ones, each of neighbouring spans (see :func:`_groups`).
 MERGED_PART_BYTES: Final = 4 << 20
+#: Small parts merged into one part at most: the 17 of a crowded folder make one, the
+#: hundred a long run leaves (one per commit) several, each spanning fewer inputs.
+MAX_MERGED_PARTS: Final = 2 * MAX_SMALL_PARTS
 #: Folders merged at once.
 MERGE_THREADS: Final = 2
 
@@ -95,8 +98,8 @@ def compact(
 def _groups(small: list[str], sizes: dict[str, int], spans: dict[str, Span]) -> list[list[str]]:
     """``small`` cut into the sources of merged parts, in the order of their spans.
 
-    Each group holds neighbouring spans and at most :data:`MERGED_PART_BYTES` (parts with
-    no span make groups of their own, by name).
+    Each group holds neighbouring spans, at most :data:`MERGED_PART_BYTES` and at most
+    :data:`MAX_MERGED_PARTS` parts (parts with no span make groups of their own, by name).
 
     One merged part per folder spanned every input of the archive: a commit that replaced
     the rows of some inputs rewrote every such part, at each commit of a run parsing the
@@ -108,7 +111,11 @@ def _groups(small: list[str], sizes: dict[str, int], spans: dict[str, Span]) -> 
     held = 0
     for relative in ordered:
         same_kind = bool(groups) and (groups[-1][0] in spans) == (relative in spans)
-        if not same_kind or held + sizes[relative] > MERGED_PART_BYTES:
+        if not (
+            same_kind
+            and held + sizes[relative] <= MERGED_PART_BYTES
+            and len(groups[-1]) < MAX_MERGED_PARTS
+        ):
             groups.append([])
             held = 0
         groups[-1].append(relative)

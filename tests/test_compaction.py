@@ -123,6 +123,10 @@ def test_small_parts_merge_into_parts_of_neighbouring_spans_of_at_most_a_bound(
         ["p4"],
         ["u1", "u2"],
     ]
+    # And at most MAX_MERGED_PARTS parts: the hundred small parts a long run leaves (one a
+    # commit) make several merged parts, each spanning fewer inputs.
+    monkeypatch.setattr(compaction, "MAX_MERGED_PARTS", 1)
+    assert compaction._groups(["p5", "p2"], sizes, spans) == [["p5"], ["p2"]]
 
 
 def test_a_crowded_folder_merges_by_span_and_the_merged_parts_span_their_sources(
