@@ -12,7 +12,7 @@ Each part the converter writes now carries its *span*: the first and the last pa
 code-point order, of the inputs whose rows it holds. A data row belongs to the input that
 owns its content (``documents.duplicate_of`` names that input for the others), and a
 removal names that input too: a part whose span does not hold any of them holds none of
-the rows, and is kept without being read. Inputs are parsed in the order of their paths,
+the rows, and is kept without being read. A folder's inputs are parsed in path order,
 so a run that parses the archive again removes, at each commit, rows that sit in the few
 parts written around the same paths. A merged part spans its sources; a rewritten one
 keeps its span (a part that loses rows still spans the rest). The same ``--force`` run:
