@@ -41,6 +41,7 @@ from kpi_extract.audit import conflicts
 from kpi_extract.audit.refresh import Pending, refresh_conflicts
 from kpi_extract.distributed import DaskPool
 from kpi_extract.document import Chunk, Outcome, Reader, Task, chunk_failed, process_chunk
+from kpi_extract.errors import OutputError
 from kpi_extract.faults import checkpoint
 from kpi_extract.grammar import load_grammars
 from kpi_extract.index import HAS_DATA, Known
@@ -359,6 +360,8 @@ def convert(
             run.tx.commit()
             changed = None if pending.left is None else run.tx.changed("kpis")
             run.summary.generation = refresh_conflicts(store, changed, pending.left or ())
+            with contextlib.suppress(OutputError):  # a full disk: the next commit merges them
+                run.summary.generation = store.tidy()
             keep_index(store, run.index)
         pending.clear()
         store.collect_garbage()

@@ -13,7 +13,7 @@ generation before keeps its own files until it is collected.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Final
@@ -69,7 +69,7 @@ def compact(
     known = spans if spans is not None else {}
     for folder, held in folders.items():
         sizes = {r: (root / r).stat().st_size for r in held if r not in fresh}
-        small = [r for r, size in sizes.items() if size < SMALL_PART_BYTES]
+        small = _small(sizes)
         if len(small) <= MAX_SMALL_PARTS:
             out += held
             continue
@@ -93,6 +93,23 @@ def compact(
         for source in sources:
             source.unlink()
     return sorted(out)
+
+
+def crowded(parts: list[str], root: Path) -> bool:
+    """Whether a folder of ``parts`` (relative to ``root``) holds more small parts than it may.
+
+    What a commit would merge if none of them were the committing run's own.
+    """
+    folders: dict[str, dict[str, int]] = {}
+    for relative in parts:
+        folder = folders.setdefault(str(Path(relative).parent), {})
+        folder[relative] = (root / relative).stat().st_size
+    return any(len(_small(sizes)) > MAX_SMALL_PARTS for sizes in folders.values())
+
+
+def _small(sizes: dict[str, int]) -> list[str]:
+    """The small parts among ``sizes`` (relative path -> bytes)."""
+    return [relative for relative, size in sizes.items() if size < SMALL_PART_BYTES]
 
 
 def _groups(small: list[str], sizes: dict[str, int], spans: dict[str, Span]) -> list[list[str]]:
@@ -126,14 +143,30 @@ def _groups(small: list[str], sizes: dict[str, int], spans: dict[str, Span]) -> 
 def _merge(name: str, sources: list[Path], target: Path, level: int) -> None:
     """Write the rows of ``sources``, in order, to ``target``, durably."""
     schema = TABLES[name].with_metadata()
+
+    def tables() -> Iterator[pa.Table]:
+        for source in sources:
+            with pq.ParquetFile(source) as part:
+                yield part.read(use_threads=False).cast(schema)
+
+    write_groups(target, schema, tables(), level)
+
+
+def write_groups(target: Path, schema: pa.Schema, tables: Iterable[pa.Table], level: int) -> int:
+    """Write ``tables`` (of ``schema``), in order, to ``target`` durably; return the rows.
+
+    In row groups of about :data:`_GROUP_BYTES`: the tables held at once are those of one
+    row group, however many rows the file gets.
+    """
+    rows = 0
     with target.open("wb") as handle:
         with pq.ParquetWriter(handle, schema, compression="zstd", compression_level=level) as out:
             held: list[pa.Table] = []
             held_bytes = 0
-            for source in sources:
-                with pq.ParquetFile(source) as part:
-                    held.append(part.read(use_threads=False).cast(schema))
-                held_bytes += held[-1].nbytes  # summed anew for each part: 2.2 of 13.6 s
+            for table in tables:
+                held.append(table)
+                rows += table.num_rows
+                held_bytes += table.nbytes  # summed anew for each part: 2.2 of 13.6 s
                 if held_bytes >= _GROUP_BYTES:
                     out.write_table(pa.concat_tables(held))
                     held, held_bytes = [], 0
@@ -141,3 +174,4 @@ def _merge(name: str, sources: list[Path], target: Path, level: int) -> None:
                 out.write_table(pa.concat_tables(held))
         handle.flush()
         os.fsync(handle.fileno())
+    return rows

@@ -37,7 +37,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from kpi_extract.compaction import compact
+from kpi_extract.compaction import compact, crowded, write_groups
 from kpi_extract.errors import DatasetLockedError, OutputError
 from kpi_extract.faults import checkpoint
 from kpi_extract.schema import SCHEMA_VERSION, TABLES
@@ -280,6 +280,28 @@ class Store:
 
     # -- housekeeping ----------------------------------------------------------------------
 
+    def tidy(self) -> int:
+        """Merge the small parts of crowded folders as a new generation; return the current one.
+
+        For the end of a run (call under :meth:`locked`): its commits leave its own parts
+        alone (:func:`~kpi_extract.compaction.compact`), and a run whose last commit made
+        no new conflict finding left them all to the next run, and to every reader until
+        then: 5,725 parts after ``--force`` over 1,000,000 documents. No generation when
+        no folder is crowded.
+        """
+        current = self.current_dir()
+        manifest = self.manifest()
+        parts = manifest["parts"].values()
+        if current is None or not any(crowded(held, current) for held in parts):
+            return int(manifest["generation"])
+        tx = self.begin()
+        tx.tidying = True
+        try:
+            return tx.commit()
+        except BaseException:
+            tx.discard()
+            raise
+
     def collect_garbage(self, keep: int = 2) -> None:
         """Remove generations but the newest ``keep``, and leftovers of killed runs."""
         self.drop_generations(keep)
@@ -422,6 +444,7 @@ class Transaction:
         self.growing: dict[str, _Part] = {}  # partition folder -> its part, until the commit
         self.writing: dict[str, _Part] = {}  # growing parts with a file open, by last write
         self.held_bytes = 0  # rows held by the growing parts, not yet written
+        self.tidying = False  # commit a generation for the compaction alone (Store.tidy)
 
     def write(self, name: str, rows: list[dict[str, Any]]) -> None:
         """Stage ``rows`` (dicts) of table ``name`` (see :meth:`write_table`)."""
@@ -615,7 +638,7 @@ class Transaction:
         manifest = store.manifest()
         changes = any(self.staged.values()) or any(self.removals.values())
         changes = changes or bool(self.replaced) or any(self.removals_in.values())
-        changes = changes or any(self.removals_written.values())
+        changes = changes or any(self.removals_written.values()) or self.tidying
         if base is not None and not changes:
             return int(manifest["generation"])  # nothing changed: no new generation
         store.generations.mkdir(parents=True, exist_ok=True)
@@ -716,17 +739,29 @@ class Transaction:
                     self._note_changed(name, _year_of(folder), read_parts([source], name, columns))
                 return []
             if pc.any(hit).as_py():
-                table = read_parts([source], name).cast(TABLES[name].with_metadata())
-                gone = pc.is_in(table.column(key), value_set=value_set)
-                self._note_changed(name, _year_of(folder), table, gone)
-                kept = table.filter(pc.invert(gone))
-                if kept.num_rows == 0:
-                    return []
                 renamed = self._part_name(str(Path(relative).parent))
-                _write_parquet(kept, tmp / renamed)
+                self._rewrite(source, tmp / renamed, name, value_set)
                 return [renamed]
         os.link(source, target)
         return [relative]
+
+    def _rewrite(self, source: Path, target: Path, name: str, value_set: pa.Array[Any]) -> None:
+        """Copy part ``source`` to ``target`` without the rows keyed by one of ``value_set``.
+
+        A row group at a time: read whole, the 3.4 MB merged parts of a 1,000,000-document
+        dataset took the parent of ``--force`` from 250 to 530 MB at its first commit.
+        """
+        schema = TABLES[name].with_metadata()
+        key, year = TABLES[name].key, _year_of(source.parent.name)
+
+        def kept() -> Iterator[pa.Table]:
+            for group in scan_parts([source], name, None):
+                table = group.cast(schema)
+                gone = pc.is_in(table.column(key), value_set=value_set)
+                self._note_changed(name, year, table, gone)
+                yield table.filter(pc.invert(gone))
+
+        write_groups(target, schema, kept(), _LEVEL)
 
     def _write_manifest(
         self, tmp: Path, number: int, parts: dict[str, list[str]], spans: dict[str, Span]

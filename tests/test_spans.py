@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
-from kpi_extract import batch
+from kpi_extract import batch, compaction
 from kpi_extract import store as store_module
 from kpi_extract.batch import convert
-from kpi_extract.compaction import MAX_SMALL_PARTS
+from kpi_extract.compaction import MAX_SMALL_PARTS, crowded
 from kpi_extract.schema import TABLES
 from kpi_extract.spans import Positions, from_manifest, span_of, union, widen
 from kpi_extract.store import Store, Transaction, arrow_table, read_table
@@ -62,29 +64,38 @@ def _commit_three_parts(store: Store) -> None:
 def _reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The parts a commit reads (its table, then the first key of what was read)."""
     read: list[str] = []
-    real = store_module.read_parts
 
-    def counted(paths: list[Path], name: str, *args: Any, **kwargs: Any) -> pa.Table:
-        table = real(paths, name, *args, **kwargs)
+    def note(paths: list[Path], name: str, table: pa.Table) -> None:
         keys = table.column(TABLES[name].key)
         read.append(f"{name}:{keys[0].as_py() if len(keys) else '-'}")
-        return table
 
-    monkeypatch.setattr(store_module, "read_parts", counted)
+    _on_read(monkeypatch, note)
     return read
 
 
 def _files_read(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The file names of the parts a commit reads."""
     read: list[str] = []
-    real = store_module.read_parts
-
-    def counted(paths: list[Path], name: str, *args: Any, **kwargs: Any) -> pa.Table:
-        read.extend(path.name for path in paths)
-        return real(paths, name, *args, **kwargs)
-
-    monkeypatch.setattr(store_module, "read_parts", counted)
+    _on_read(monkeypatch, lambda paths, name, table: read.extend(path.name for path in paths))
     return read
+
+
+def _on_read(monkeypatch: pytest.MonkeyPatch, seen: Callable[..., None]) -> None:
+    """Call ``seen(paths, name, table)`` for each read of parts: whole, or rewritten."""
+    real_read, real_rewrite = store_module.read_parts, Transaction._rewrite
+
+    def read(paths: list[Path], name: str, *args: Any, **kwargs: Any) -> pa.Table:
+        table = real_read(paths, name, *args, **kwargs)
+        seen(paths, name, table)
+        return table
+
+    def rewrite(self: Transaction, source: Path, *args: Any) -> None:
+        name = args[1]
+        seen([source], name, real_read([source], name))
+        real_rewrite(self, source, *args)
+
+    monkeypatch.setattr(store_module, "read_parts", read)
+    monkeypatch.setattr(Transaction, "_rewrite", rewrite)
 
 
 def _doc_ids(store: Store) -> list[str]:
@@ -110,6 +121,45 @@ def test_a_removal_reads_only_the_parts_whose_span_holds_its_input(
     assert _doc_ids(store) == ["a1", "b1", "c1"]
     # The part rewritten without a2 keeps the span it had.
     assert sorted(from_manifest(store.manifest()).values()) == spans
+
+
+def test_a_part_losing_some_rows_is_rewritten_a_row_group_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_module, "ROW_GROUP_BYTES", 1)  # a row group per write
+    monkeypatch.setattr(compaction, "_GROUP_BYTES", 1)  # and per row group rewritten
+    store = Store(tmp_path / "out")
+    with store.locked():
+        tx = store.begin()
+        for n in range(4):
+            tx.write_table("warnings", _warnings(f"d{n}", f"e{n}"), span_of([f"in/{n}"]))
+        tx.commit()
+        (part,) = store.parts("warnings")
+        assert pq.ParquetFile(part).num_row_groups == 4
+        real_read = pq.ParquetFile.read
+
+        def key_column_only(self: pq.ParquetFile, columns: Any = None, **kwargs: Any) -> pa.Table:
+            assert columns is not None, "a part read whole"
+            return real_read(self, columns, **kwargs)
+
+        monkeypatch.setattr(pq.ParquetFile, "read", key_column_only)
+        tx = store.begin()
+        tx.watch("warnings", "doc_id", 10)
+        tx.remove("warnings", {"d1", "e2"}, at=["in/1", "in/2"])
+        tx.commit()
+    assert tx.changed("warnings") == {2564: {"d1", "e2"}}  # the rows removed, no other
+    (part,) = store.parts("warnings")
+    rows = pq.read_table(part, columns=["doc_id"]).column(0).to_pylist()
+    assert rows == ["d0", "e0", "e1", "d2", "d3", "e3"]
+    assert [len(group) for group in _row_groups(part)] == [2, 1, 1, 2]
+
+
+def _row_groups(path: Path) -> list[list[Any]]:
+    with pq.ParquetFile(path) as part:
+        return [
+            part.read_row_group(n, columns=["doc_id"]).column(0).to_pylist()
+            for n in range(part.num_row_groups)
+        ]
 
 
 def test_a_removal_that_does_not_say_where_its_rows_came_from_reads_every_part(
@@ -332,3 +382,32 @@ def test_generations_replaced_within_the_grace_stay(tmp_path: Path) -> None:
         store.drop_generations(grace=0.0)
         assert sorted(p.name for p in store.generations.iterdir()) == names[-2:]
     assert _doc_ids(store) == ["g0", "g1", "g2", "g3"]
+
+
+def test_a_run_leaves_no_crowded_folder_even_when_its_findings_did_not_change(
+    tmp_path: Path,
+) -> None:
+    folder = _corpus(tmp_path / "in", 2)
+    out = tmp_path / "out"
+    convert([folder], out, jobs=0, batch_size=1, commit_every=1)  # a part per input
+    before = snapshot(out)
+    store = Store(out)
+    generation = int(store.manifest()["generation"])
+    summary = convert([folder], out, jobs=0, batch_size=1, commit_every=1, force=True)
+    assert (summary.parsed, summary.skipped) == (26, 0)
+    assert _without_times(snapshot(out)) == _without_times(before)
+    # 26 commits, one per input, then the conflict check, which found what it had (no
+    # generation), then the merge of the run's own parts: one generation more.
+    assert summary.generation == generation + 27 == int(store.manifest()["generation"])
+    current, previous = store.current_dir(), store.generations / f"{generation + 26:08d}"
+    assert current is not None
+    run_parts = json.loads((previous / "_manifest.json").read_text("utf-8"))["parts"]
+    assert len(run_parts["documents"]) == 26  # the run's, each commit's one
+    assert crowded(run_parts["documents"], previous)
+    parts = store.manifest()["parts"]
+    assert len(parts["documents"]) == 1
+    assert not any(crowded(held, current) for held in parts.values())
+    assert from_manifest(store.manifest())[parts["documents"][0]] == (
+        str(folder / "copy00" / "kpi_detail" / "b01_crlf_flood.txt"),
+        str(folder / "copy01" / "project_progress" / "c04_truncated.txt"),
+    )
