@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from kpi_extract import batch, compaction
+from kpi_extract import batch, compaction, runindex
 from kpi_extract import store as store_module
 from kpi_extract.batch import convert
 from kpi_extract.compaction import MAX_SMALL_PARTS, crowded
@@ -385,7 +385,7 @@ def test_generations_replaced_within_the_grace_stay(tmp_path: Path) -> None:
 
 
 def test_a_run_leaves_no_crowded_folder_even_when_its_findings_did_not_change(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     folder = _corpus(tmp_path / "in", 2)
     out = tmp_path / "out"
@@ -411,3 +411,15 @@ def test_a_run_leaves_no_crowded_folder_even_when_its_findings_did_not_change(
         str(folder / "copy00" / "kpi_detail" / "b01_crlf_flood.txt"),
         str(folder / "copy01" / "project_progress" / "c04_truncated.txt"),
     )
+    # The index the run left is filed under the merged parts: the next run takes it.
+    taken: list[bool] = []
+    real_taken = runindex._taken
+
+    def spied(store: Store, work: Path) -> Any:
+        index = real_taken(store, work)
+        taken.append(index is not None)
+        return index
+
+    monkeypatch.setattr(runindex, "_taken", spied)
+    summary = convert([folder], out, jobs=0, batch_size=1, commit_every=1)
+    assert (summary.skipped, summary.generation, taken) == (26, generation + 27, [True])
