@@ -61,9 +61,7 @@ def compact(
     ``spans`` (relative path -> span, :mod:`kpi_extract.spans`) gets the merged parts':
     what their sources spanned, none if one of them had none.
     """
-    folders: dict[str, list[str]] = {}
-    for relative in parts:
-        folders.setdefault(str(Path(relative).parent), []).append(relative)
+    folders = _by_folder(parts)
     out: list[str] = []
     merges: list[tuple[list[Path], Path]] = []
     known = spans if spans is not None else {}
@@ -100,11 +98,18 @@ def crowded(parts: list[str], root: Path) -> bool:
 
     What a commit would merge if none of them were the committing run's own.
     """
-    folders: dict[str, dict[str, int]] = {}
+    return any(
+        len(_small({r: (root / r).stat().st_size for r in held})) > MAX_SMALL_PARTS
+        for held in _by_folder(parts).values()
+    )
+
+
+def _by_folder(parts: list[str]) -> dict[str, list[str]]:
+    """``parts`` (relative paths) by the folder they are in."""
+    folders: dict[str, list[str]] = {}
     for relative in parts:
-        folder = folders.setdefault(str(Path(relative).parent), {})
-        folder[relative] = (root / relative).stat().st_size
-    return any(len(_small(sizes)) > MAX_SMALL_PARTS for sizes in folders.values())
+        folders.setdefault(str(Path(relative).parent), []).append(relative)
+    return folders
 
 
 def _small(sizes: dict[str, int]) -> list[str]:
@@ -152,20 +157,18 @@ def _merge(name: str, sources: list[Path], target: Path, level: int) -> None:
     write_groups(target, schema, tables(), level)
 
 
-def write_groups(target: Path, schema: pa.Schema, tables: Iterable[pa.Table], level: int) -> int:
-    """Write ``tables`` (of ``schema``), in order, to ``target`` durably; return the rows.
+def write_groups(target: Path, schema: pa.Schema, tables: Iterable[pa.Table], level: int) -> None:
+    """Write ``tables`` (of ``schema``), in order, to ``target``, durably.
 
     In row groups of about :data:`_GROUP_BYTES`: the tables held at once are those of one
     row group, however many rows the file gets.
     """
-    rows = 0
     with target.open("wb") as handle:
         with pq.ParquetWriter(handle, schema, compression="zstd", compression_level=level) as out:
             held: list[pa.Table] = []
             held_bytes = 0
             for table in tables:
                 held.append(table)
-                rows += table.num_rows
                 held_bytes += table.nbytes  # summed anew for each part: 2.2 of 13.6 s
                 if held_bytes >= _GROUP_BYTES:
                     out.write_table(pa.concat_tables(held))
@@ -174,4 +177,3 @@ def write_groups(target: Path, schema: pa.Schema, tables: Iterable[pa.Table], le
                 out.write_table(pa.concat_tables(held))
         handle.flush()
         os.fsync(handle.fileno())
-    return rows
