@@ -9,9 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kpi_extract import grammar as grammar_module
 from kpi_extract.detect import detect
 from kpi_extract.errors import GrammarError, LayoutError
 from kpi_extract.grammar import DEFAULT_GRAMMAR_DIR, Grammar, load_grammar, load_grammars
+from kpi_extract.parse import parse_bytes
 from kpi_extract.segment import match_heading, match_heading_one_by_one
 from tests.conftest import corpus_lines
 from tests.golden import sample_files
@@ -101,6 +103,22 @@ def test_duplicate_section_keys_are_refused(tmp_path: Path) -> None:
     twice = MINIMAL + "[[sections]]\nkey = \"a\"\nheadings = ['^B']\n"
     with pytest.raises(GrammarError, match="duplicate keys"):
         load_grammar(_write(tmp_path, twice))
+
+
+def test_the_parser_uses_the_grammars_compiled_before_the_workers_fork() -> None:
+    """The converter compiles them once (``load_grammars()``); the parser asks by directory.
+
+    Both must be one cache entry: a worker forked after the first call parses its first
+    document without compiling the grammars again.
+    """
+    grammar_module._load_grammars.cache_clear()
+    converter = load_grammars()
+    for sample in sample_files()[:3]:
+        parse_bytes(sample.read_bytes(), source=str(sample))
+    assert load_grammars(DEFAULT_GRAMMAR_DIR) is converter
+    info = grammar_module._load_grammars.cache_info()
+    assert (info.misses, info.currsize) == (1, 1)
+    assert info.hits >= 4
 
 
 def test_index_lists_every_grammar_file_once() -> None:
