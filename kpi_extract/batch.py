@@ -8,9 +8,9 @@
   is skipped after hashing; a changed one replaces its rows; a new one adds its rows.
   ``force`` re-parses everything.
 - Documents are parsed by ``jobs`` worker processes (0: in this process, for debugging),
-  in batches of ``batch_size``, in chunks of :data:`CHUNK_SIZE` per task (and at most
-  :data:`CHUNK_BYTES` of input) whose rows come back as Arrow tables
-  (:mod:`kpi_extract.document`). Two batches are in the pool at a time (the next one's
+  in batches of ``batch_size``, in chunks of at most :data:`CHUNK_SIZE` per task, as many
+  for each worker (and at most :data:`CHUNK_BYTES` of input), whose rows come back as
+  Arrow tables (:mod:`kpi_extract.document`). Two batches are in the pool at a time (the next one's
   tasks run while this one is applied), and a few more wait to be written:
   what a run holds in memory does not grow with the number of inputs. A document that
   takes longer than ``timeout`` seconds, or crashes its worker, is quarantined
@@ -111,12 +111,22 @@ class Options:
         return fingerprint(self.redact_key) if self.redact_key is not None else None
 
 
-def _chunks(tasks: list[Task]) -> Iterator[list[Task]]:
-    """Consecutive tasks, at most :data:`CHUNK_SIZE` and :data:`CHUNK_BYTES` at a time."""
+def _chunks(tasks: list[Task], workers: int = 1) -> Iterator[list[Task]]:
+    """Consecutive tasks in chunks of one size, at most :data:`CHUNK_SIZE`.
+
+    As few chunks as that allows, made a multiple of ``workers`` so that each worker gets
+    as many: 100 tasks and two workers make two chunks of 50, not one of 64 that one
+    worker parses while the other is done with 36; 500 make eight of 63 and one of 59.
+    A chunk also ends before it would exceed :data:`CHUNK_BYTES` of input (a larger task
+    is a chunk alone).
+    """
+    count = -(-len(tasks) // CHUNK_SIZE)
+    count = -(-count // max(1, workers)) * max(1, workers)
+    most = -(-len(tasks) // count) if count else CHUNK_SIZE
     chunk: list[Task] = []
     size = 0
     for task in tasks:
-        if chunk and (len(chunk) == CHUNK_SIZE or size + task.item.size > CHUNK_BYTES):
+        if chunk and (len(chunk) == most or size + task.item.size > CHUNK_BYTES):
             yield chunk
             chunk, size = [], 0
         chunk.append(task)
@@ -611,7 +621,7 @@ class _Batches:
 
     def _submit(self, batch: list[InputItem]) -> None:
         tasks = _tasks(self.run, batch, self.options)
-        for chunk in _chunks(tasks):
+        for chunk in _chunks(tasks, self.options.jobs if self.options.dask is None else 1):
             self.pool.submit(chunk)
         self.planned.append(_Planned(batch, len(tasks)))
 

@@ -199,25 +199,36 @@ class Pool(Generic[T, R]):
                 self._fail(worker, "timeout")
 
     def _send(self) -> None:
+        """Send the pending tasks the workers' queues have room for, a level at a time.
+
+        Every worker is given a task before any is given a second: filled worker by
+        worker, the first took both chunks of a 100-document run (``depth`` 2) while the
+        other had none, and parsed them one after the other (0.17 s instead of 0.09).
+        """
+        for level in range(1, self.depth + 1):
+            for slot in range(len(self.workers)):
+                self._fill(slot, level)
+
+    def _fill(self, slot: int, level: int) -> None:
+        """Send pending tasks to the worker in ``slot`` until its queue holds ``level``."""
         pending = self.pending
-        for slot in range(len(self.workers)):
-            worker = self.workers[slot]
-            while pending and len(worker.queue) < self.depth:
-                position = pending.popleft()
-                try:
-                    worker.conn.send(self.tasks[position])
-                except OSError:  # it died: in a task of its queue, or idle
-                    pending.appendleft(position)
-                    if worker.queue:
-                        # The results it sent before dying may still be in the pipe:
-                        # _receive drains them, then fails the task it died in.
-                        break
-                    self._replace(worker)
-                    worker = self.workers[slot]
-                    continue
-                if not worker.queue:
-                    worker.started = time.monotonic()
-                worker.queue.append(position)
+        worker = self.workers[slot]
+        while pending and len(worker.queue) < level:
+            position = pending.popleft()
+            try:
+                worker.conn.send(self.tasks[position])
+            except OSError:  # it died: in a task of its queue, or idle
+                pending.appendleft(position)
+                if worker.queue:
+                    # The results it sent before dying may still be in the pipe:
+                    # _receive drains them, then fails the task it died in.
+                    break
+                self._replace(worker)
+                worker = self.workers[slot]
+                continue
+            if not worker.queue:
+                worker.started = time.monotonic()
+            worker.queue.append(position)
 
     def _receive(self, worker: _Worker) -> None:
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pickle
 
 import pyarrow as pa
+import pytest
 
 from kpi_extract.batch import _chunks
 from kpi_extract.document import Chunk, Task, process_chunk
@@ -43,17 +44,40 @@ def test_kept_takes_only_the_marked_documents_rows() -> None:
 
 
 def test_chunks_hold_at_most_64_documents_and_a_mebibyte_of_input() -> None:
-    sizes = [700_000, 700_000, 2_000_000, *[1000] * 130]
+    sizes = [700_000, 700_000, 2_000_000, *[1000] * 128]
     tasks = [
         Task(InputItem(f"{n:03d}.txt", size, 0), None, None, None) for n, size in enumerate(sizes)
     ]
     chunks = list(_chunks(tasks))
+    # 131 tasks: three chunks of at most 44, and the large ones cut by their bytes.
     assert [(c[0].item.size, len(c)) for c in chunks] == [
         (700_000, 1),
         (700_000, 1),
         (2_000_000, 1),  # larger than the bound: alone
-        (1000, 64),
-        (1000, 64),
-        (1000, 2),
+        (1000, 44),
+        (1000, 44),
+        (1000, 40),
     ]
     assert [t for c in chunks for t in c] == tasks
+
+
+@pytest.mark.parametrize(
+    ("tasks", "workers", "sizes"),
+    [
+        (100, 2, [50, 50]),  # not 64 and 36: one worker idle while the other ends
+        (500, 2, [63] * 7 + [59]),
+        (150, 2, [38, 38, 38, 36]),
+        (3, 2, [2, 1]),
+        (1, 2, [1]),
+        (200, 1, [50] * 4),
+        (130, 0, [44, 44, 42]),  # jobs 0: parsed in the converter itself
+        (0, 2, []),
+    ],
+)
+def test_a_batch_is_cut_into_chunks_every_worker_gets_as_many_of(
+    tasks: int, workers: int, sizes: list[int]
+) -> None:
+    batch = [Task(InputItem(f"{n:03d}.txt", 1000, 0), None, None, None) for n in range(tasks)]
+    chunks = list(_chunks(batch, workers))
+    assert [len(c) for c in chunks] == sizes
+    assert [t for c in chunks for t in c] == batch

@@ -46,6 +46,27 @@ def test_results_in_order_and_only_the_bad_tasks_fail(depth: int) -> None:
     assert again == ["A", "B", "C"]
 
 
+def _pid(task: str) -> int:
+    time.sleep(0.2)  # each task is still running when the others are sent
+    return os.getpid()
+
+
+@pytest.mark.parametrize(("jobs", "depth", "tasks"), [(2, 2, 2), (3, 2, 3), (2, 4, 4)])
+def test_every_worker_gets_a_task_before_any_gets_a_second(
+    jobs: int, depth: int, tasks: int
+) -> None:
+    # The tasks of a short run, all submitted at once: one per worker, not all of them
+    # queued in the first worker's pipe while the others wait.
+    pool = Pool(jobs, _pid, _failed, timeout=10.0, depth=depth)
+    try:
+        pids = list(pool.map([f"t{n}" for n in range(tasks)]))
+        workers = {w.process.pid for w in pool.workers}
+    finally:
+        pool.close()
+    assert len(set(pids[:jobs])) == jobs
+    assert set(pids) == workers
+
+
 def test_an_empty_map_returns_nothing() -> None:
     pool = Pool(2, _work, _failed, timeout=1.0)
     try:
