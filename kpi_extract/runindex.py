@@ -12,7 +12,7 @@ writes a new part under a new name: the same parts are the same rows.
   changes the index leaves no index behind (the next run builds one), never a wrong one.
 - The index is left only once the run's last commit is visible, only if it counts as many
   inputs as the generation has ``documents`` rows, and written out (``fsync``) before it is
-  renamed into place. Its file takes 450-550 bytes per input.
+  renamed into place. Its file takes about 380 bytes per input (38.3 MB for 100,400).
 - With ``KPI_EXTRACT_CHECK_INDEX=1`` (the test suite sets it) the index left is compared,
   row by row, with one built from the generation; a difference raises ``RuntimeError``.
 """
@@ -36,8 +36,9 @@ from kpi_extract.schema import SCHEMA_VERSION
 from kpi_extract.store import Store, fsync_dir, scan_parts
 
 INDEX_DIR: Final = "index"
-#: Part of the key: a file of another layout of the index is never taken.
-FORMAT: Final = 2
+#: Part of the key: a file of another layout of the index is never taken. 3: content
+#: hashes stored as 32-byte blobs, the run's paths seen in a file of their own.
+FORMAT: Final = 3
 CHECK_ENV: Final = "KPI_EXTRACT_CHECK_INDEX"
 
 
