@@ -10,8 +10,8 @@
 - Documents are parsed by ``jobs`` worker processes (0: in this process, for debugging),
   in batches of ``batch_size``, in chunks of at most :data:`CHUNK_SIZE` per task, as many
   for each worker (and at most :data:`CHUNK_BYTES` of input), whose rows come back as
-  Arrow tables (:mod:`kpi_extract.document`). Two batches are in the pool at a time (the next one's
-  tasks run while this one is applied), and a few more wait to be written:
+  Arrow tables (:mod:`kpi_extract.document`). Two batches are in the pool at a time
+  (the next one's tasks run while this one is applied), and a few more wait to be written:
   what a run holds in memory does not grow with the number of inputs. A document that
   takes longer than ``timeout`` seconds, or crashes its worker, is quarantined
   (``timeout``, ``crashed``): a chunk that fails as a whole is run again one document per
@@ -116,7 +116,7 @@ def _chunks(tasks: list[Task], workers: int = 1) -> Iterator[list[Task]]:
 
     As few chunks as that allows, made a multiple of ``workers`` so that each worker gets
     as many: 100 tasks and two workers make two chunks of 50, not one of 64 that one
-    worker parses while the other is done with 36; 500 make eight of 63 and one of 59.
+    worker parses while the other is done with 36; 500 make seven of 63 and one of 59.
     A chunk also ends before it would exceed :data:`CHUNK_BYTES` of input (a larger task
     is a chunk alone).
     """

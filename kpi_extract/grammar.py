@@ -426,7 +426,7 @@ def load_grammar(path: Path) -> Grammar:
 def load_grammars(directory: Path = DEFAULT_GRAMMAR_DIR) -> GrammarSet:
     """Load every grammar of ``directory`` in the order of its ``index.toml`` (cached).
 
-    Cached by the directory however it is passed: cached as the function's own arguments,
+    Cached by the directory, however it is passed. Keyed by the function's own arguments,
     ``load_grammars()`` (the converter's, before its workers fork) and
     ``load_grammars(DEFAULT_GRAMMAR_DIR)`` (the parser's) were two entries, and each worker
     compiled the grammars again on its first document (60 ms of its first chunk).
