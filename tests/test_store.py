@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import os
+import threading
+import types
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from kpi_extract import store as store_module
 from kpi_extract.errors import OutputError
 from kpi_extract.schema import TABLES
 from kpi_extract.store import (
@@ -302,3 +308,108 @@ def test_a_removal_limited_to_years_keeps_the_key_s_rows_of_other_years(tmp_path
 def _rows(store: Store, name: str, columns: list[str]) -> list[tuple[object, ...]]:
     table = read_table(store.root, name, columns)
     return list(zip(*(table.column(c).to_pylist() for c in columns), strict=True))
+
+
+def _many_parts(root: Path) -> Store:
+    """A dataset of warnings in 3 years x 4 commits (12 parts), docs ``{year}-{commit}-{n}``."""
+    store = Store(root)
+    with store.locked():
+        for commit in range(4):
+            tx = store.begin()
+            for year in (2563, 2564, 2565):
+                rows = [_warning(f"{year}-{commit}-{n}", year) for n in range(3)]
+                tx.write_table("warnings", arrow_table(rows, TABLES["warnings"].schema))
+            tx.commit()
+    return store
+
+
+def _remove_across_parts(store: Store) -> dict[int | None, set[str] | None]:
+    """One commit: 4 parts lose some rows, 2 all of them, 6 nothing; what it changed."""
+    with store.locked():
+        tx = store.begin()
+        tx.watch("warnings", "doc_id", limit=100)
+        some = {f"{year}-{commit}-0" for year in (2563, 2565) for commit in (0, 3)}
+        every = {f"2564-1-{n}" for n in range(3)}
+        tx.remove("warnings", some | every)
+        tx.commit()
+        return dict(tx.changed("warnings"))
+
+
+def _generation(store: Store) -> tuple[list[str], list[tuple[object, ...]]]:
+    """The parts of the current generation and its rows, in order."""
+    parts = store.manifest()["parts"]["warnings"]
+    return parts, _rows(store, "warnings", ["doc_id", "fiscal_year_be"])
+
+
+def _runs_numbered(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Transactions get the ids 000000000001, 000000000002... (part names depend on them)."""
+    numbers = itertools.count(1)
+    ids = types.SimpleNamespace(
+        uuid4=lambda: types.SimpleNamespace(hex=f"{next(numbers):012d}{0:020d}")
+    )
+    monkeypatch.setattr(store_module, "uuid", ids)
+
+
+def test_parts_carried_in_threads_make_the_same_generation_as_one_by_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = {}
+    for threads in (1, 4):
+        monkeypatch.setattr(store_module, "CARRY_THREADS", threads)
+        _runs_numbered(monkeypatch)
+        store = _many_parts(tmp_path / f"out{threads}")
+        changed = _remove_across_parts(store)
+        made[threads] = (_generation(store), changed)
+    assert made[4] == made[1]
+    (parts, rows), changed = made[1]
+    assert len(rows) == 36 - 4 - 3
+    assert ("2563-0-0", 2563) not in rows and ("2564-1-1", 2564) not in rows
+    # The 7 parts that lost nothing linked as they were; the 4 that lost some rows
+    # rewritten by the removal's run (5), named in the order of the parts they replace.
+    assert parts == [
+        f"warnings/fiscal_year_be={year}/part-{run:012d}-{sequence:06d}.parquet"
+        for year, run, sequence in [
+            (2563, 2, 1), (2563, 3, 1), (2563, 5, 1), (2563, 5, 2),
+            (2564, 1, 2), (2564, 3, 2), (2564, 4, 2),
+            (2565, 2, 3), (2565, 3, 3), (2565, 5, 3), (2565, 5, 4),
+        ]
+    ]  # fmt: skip
+    assert changed == {
+        2563: {"2563-0-0", "2563-3-0"},
+        2564: {f"2564-1-{n}" for n in range(3)},
+        2565: {"2565-0-0", "2565-3-0"},
+    }
+
+
+def test_a_commit_carries_two_parts_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = _many_parts(tmp_path / "out")
+    both = threading.Barrier(2, timeout=10)  # broken unless two carries meet
+    real_carry = Transaction._carry
+
+    def carry(self: Transaction, *args: Any) -> Any:
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both.wait()
+        return real_carry(self, *args)
+
+    monkeypatch.setattr(Transaction, "_carry", carry)
+    _remove_across_parts(store)
+    assert not both.broken
+    assert len(_generation(store)[1]) == 29
+
+
+def test_a_part_that_cannot_be_carried_fails_the_commit_and_leaves_the_generation(
+    tmp_path: Path,
+) -> None:
+    store = _many_parts(tmp_path / "out")
+    before = _generation(store)
+    current = store.current_dir()
+    assert current is not None
+    lost = current / store.manifest()["parts"]["warnings"][5]
+    lost.unlink()  # a part of the current generation gone from the disk
+    with pytest.raises(OutputError, match=lost.name):
+        _remove_across_parts(store)
+    assert store.current_dir() == current
+    assert not list(store.generations.glob("tmp-*"))
+    assert store.manifest()["parts"]["warnings"] == before[0]
