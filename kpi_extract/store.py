@@ -437,6 +437,11 @@ class _Carried:
     rewritten: Path | None = None
 
 
+def _reads(job: _Carry) -> bool:
+    """Whether carrying ``job``'s part reads it (it may lose rows)."""
+    return job.removals is not None
+
+
 class _Removals:
     """The keys each carried part of a commit loses, as the sorted arrays it is read with.
 
@@ -467,16 +472,25 @@ class _Removals:
         return self.made[made_key]
 
 
-def _in_threads(fn: Callable[[Any], Any], jobs: list[Any], threads: int) -> list[Any]:
-    """``fn`` of each job, ``threads`` at a time, in order; the first error stops the rest."""
+def _in_order(
+    fn: Callable[[Any], Any], jobs: list[Any], threaded: Callable[[Any], bool], threads: int
+) -> list[Any]:
+    """``fn`` of each job, in order; the first error stops the jobs not yet started.
+
+    The jobs ``threaded`` picks run ``threads`` at a time, the others in this thread
+    meanwhile.
+    """
     with ThreadPoolExecutor(threads, thread_name_prefix="kpi-carry") as pool:
-        futures = [pool.submit(fn, job) for job in jobs]
+        futures = {i: pool.submit(fn, job) for i, job in enumerate(jobs) if threaded(job)}
         try:
-            return [future.result() for future in futures]
+            done = [fn(job) if i not in futures else None for i, job in enumerate(jobs)]
+            for i, future in futures.items():
+                done[i] = future.result()
         except BaseException:
-            for future in futures:
+            for future in futures.values():
                 future.cancel()
             raise
+    return done
 
 
 class Transaction:
@@ -740,10 +754,14 @@ class Transaction:
     ) -> dict[str, list[tuple[str, _Carried]]]:
         """Bring the parts of the current generation (in ``base``) into ``tmp``, by table.
 
-        :data:`CARRY_THREADS` parts at a time: reading and writing Parquet release the GIL,
-        and the workers have nothing to parse while the parent commits. ``spans``: the
-        current generation's. A rewritten part is named afterwards, in the order of the
-        parts (:meth:`_table_parts`), as if carried one by one.
+        The parts that lose rows are read :data:`CARRY_THREADS` at a time: reading and
+        writing Parquet release the GIL, and the workers have nothing to parse while the
+        parent commits. The others are linked in this thread meanwhile: in threads too,
+        their links waited on each other for the GIL (the two commits of 100 new documents
+        into 100,000 documents, 1,545 parts linked: 0.5 s one at a time, 0.6-0.7 s in two
+        threads, 0.41-0.53 s so). ``spans``: the current
+        generation's. A rewritten part is named afterwards, in the order of the parts
+        (:meth:`_table_parts`), as if carried one by one.
         """
         jobs: list[_Carry] = []
         removals = _Removals(self)
@@ -762,7 +780,8 @@ class Transaction:
         carried: dict[str, list[tuple[str, _Carried]]] = {name: [] for name in TABLES}
         if base is None:  # the first generation: nothing to carry
             return carried
-        done = _in_threads(partial(self._carry, base, tmp), jobs, CARRY_THREADS)
+        carry = partial(self._carry, base, tmp)
+        done = _in_order(carry, jobs, _reads, CARRY_THREADS)
         for job, outcome in zip(jobs, done, strict=True):
             carried[job.name].append((job.relative, outcome))
         return carried

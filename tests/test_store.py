@@ -413,3 +413,25 @@ def test_a_part_that_cannot_be_carried_fails_the_commit_and_leaves_the_generatio
     assert store.current_dir() == current
     assert not list(store.generations.glob("tmp-*"))
     assert store.manifest()["parts"]["warnings"] == before[0]
+
+
+def test_parts_that_lose_no_rows_are_linked_by_the_committing_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = _many_parts(tmp_path / "out")
+    carried_by: list[tuple[str, bool]] = []
+    real_carry = Transaction._carry
+
+    def carry(self: Transaction, base: Path, tmp: Path, job: Any) -> Any:
+        carried_by.append((job.relative, threading.current_thread() is threading.main_thread()))
+        return real_carry(self, base, tmp, job)
+
+    monkeypatch.setattr(Transaction, "_carry", carry)
+    with store.locked():
+        tx = store.begin()
+        tx.write("warnings", [_warning("new", 2566)])  # adds a part, removes nothing
+        tx.commit()
+    assert len(carried_by) == 12 and all(main for _, main in carried_by)
+    carried_by.clear()
+    _remove_across_parts(store)  # every part read: none has a span to rule it out
+    assert len(carried_by) == 13 and not any(main for _, main in carried_by)
