@@ -759,10 +759,13 @@ class Transaction:
         parent commits. The others are linked in this thread meanwhile: in threads too,
         their links waited on each other for the GIL (the two commits of 100 new documents
         into 100,000 documents, 1,545 parts linked: 0.5 s one at a time, 0.6-0.7 s in two
-        threads, 0.41-0.53 s so). ``spans``: the current
-        generation's. A rewritten part is named afterwards, in the order of the parts
-        (:meth:`_table_parts`), as if carried one by one.
+        threads, 0.41-0.53 s so). ``spans``: the current generation's. A rewritten part is
+        named afterwards, in the order of the parts (:meth:`_table_parts`), as if carried
+        one by one.
         """
+        carried: dict[str, list[tuple[str, _Carried]]] = {name: [] for name in TABLES}
+        if base is None:  # the first generation: nothing to carry
+            return carried
         jobs: list[_Carry] = []
         removals = _Removals(self)
         for name in TABLES:
@@ -777,9 +780,6 @@ class Transaction:
                 keys = removals.of(name, relative, unread)
                 folder = tmp / Path(relative).parent
                 jobs.append(_Carry(name, relative, keys, folder / f".carry-{len(jobs)}.tmp"))
-        carried: dict[str, list[tuple[str, _Carried]]] = {name: [] for name in TABLES}
-        if base is None:  # the first generation: nothing to carry
-            return carried
         carry = partial(self._carry, base, tmp)
         done = _in_order(carry, jobs, _reads, CARRY_THREADS)
         for job, outcome in zip(jobs, done, strict=True):
@@ -833,7 +833,8 @@ class Transaction:
     def _carry(self, base: Path, tmp: Path, job: _Carry) -> _Carried:
         """Bring one part into the new generation: linked, rewritten without rows, or gone.
 
-        Runs in a thread of :meth:`_carry_all`.
+        Run by :meth:`_carry_all`: in one of its threads when the part is read, else in
+        the committing thread.
         """
         name, relative = job.name, job.relative
         source, target = base / relative, tmp / relative
